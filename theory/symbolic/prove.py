@@ -24,7 +24,7 @@ from .zero import ZeroTest, evaluate, is_identically_zero, on_simplex
 
 __all__ = ["VERDICTS", "Verdict", "prove"]
 
-VERDICTS = ("proved", "refuted", "conditional")
+VERDICTS = ("proved", "refuted", "conditional", "unproven")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class Verdict:
 
     Attributes
     ----------
-    verdict : {"proved", "refuted", "conditional"}
+    verdict : {"proved", "refuted", "conditional", "unproven"}
+        ``unproven``: no symbolic proof and no certified counterexample; the derivative
+        vanished at every sampled point (evidence, never a proof).
     derivative : tuple of sympy.Expr
         :math:`\\dot Q`, one entry per component.
     residual : tuple of sympy.Expr or None
@@ -53,6 +55,15 @@ class Verdict:
     method: str = "symbolic"
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    quantity: tuple[sp.Expr, ...] = ()
+    flow: Flow | None = field(default=None, compare=False, repr=False)
+
+    def latex(self) -> str:
+        """This verdict as a readable, checked LaTeX derivation (a standalone document)."""
+        from .explain import verdict_derivation
+        from .latex import render_latex
+
+        return render_latex(verdict_derivation(self))
 
 
 def _as_list(q: sp.Expr | Sequence[sp.Expr]) -> list[sp.Expr]:
@@ -131,7 +142,7 @@ def prove(
         if test.method == "sampled":
             method = "sampled"
     else:
-        return Verdict("proved", derivs, method=method, seconds=time.perf_counter() - t0)
+        return Verdict("proved", derivs, method=method, seconds=time.perf_counter() - t0, quantity=tuple(qs), flow=flow)
 
     cex = _counterexample(i, test, derivs[i])
     if residual is not None:
@@ -153,5 +164,15 @@ def prove(
                 counterexample=cex,
                 method=method,
                 seconds=time.perf_counter() - t0,
+                quantity=tuple(qs),
+                flow=flow,
             )
-    return Verdict("refuted", derivs, counterexample=cex, method="symbolic", seconds=time.perf_counter() - t0)
+    return Verdict(
+        "refuted",
+        derivs,
+        counterexample=cex,
+        method="symbolic",
+        seconds=time.perf_counter() - t0,
+        quantity=tuple(qs),
+        flow=flow,
+    )
