@@ -156,7 +156,7 @@ def run_entry(entry: Entry) -> Outcome:
     # the separability argument is checked once, at the largest size (K, N >= 2 make it meaningful)
     checks.append((flow, quantities))
     verdicts = [v.verdict for _, v in results]
-    verdict = next((v for v in ("refuted", "conditional") if v in verdicts), "proved")
+    verdict = next((v for v in ("refuted", "unproven", "conditional") if v in verdicts), "proved")
     first = next((r for r in results if r[1].verdict == verdict), results[0])
     cex = None
     if first[1].counterexample is not None and verdict != "proved":
@@ -172,7 +172,7 @@ def run_entry(entry: Entry) -> Outcome:
     if not general and verdict == "proved" and getattr(mod, "ARBITRARY_LOSS", False):
         general = _generality(checks)  # the checked per-(k,n,l) separability argument
     general = getattr(mod, "GENERALITY", general) if verdict == "proved" and not general else general
-    method = "sampled" if any(v.method == "sampled" for _, v in results) else "symbolic"
+    method = first[1].method  # symbolic for proved/conditional, exact/certified for refuted, sampled for unproven
     return Outcome(
         name=entry.name,
         verdict=verdict,

@@ -87,6 +87,7 @@ def prove_user_quantity(
         else latex_expr(verdict.derivative[verdict.counterexample["component"] if verdict.counterexample else 0]),
         "counterexample": verdict.counterexample,
         "method": verdict.method,
+        "notes": list(verdict.notes),
         "sizes": ", ".join(f"{k}={v}" for k, v in spec.sizes.items()) + " (this size only)",
         "seconds": verdict.seconds,
         "ok": True,
@@ -164,6 +165,7 @@ def format_outcomes(rows: list[dict]) -> str:
             lines.append(f"       counterexample: dQ/dt = {cex.get('value')} at {cex.get('point')}")
         if r.get("note"):
             lines.append(f"       note: {r['note']}")
+        lines += [f"       note: {n}" for n in r.get("notes", ())]
     n_ok = sum(1 for r in rows if r.get("ok", True))
     total = sum(r["seconds"] for r in rows)
     lines.append(f"{n_ok}/{len(rows)} as expected in {total:.2f}s")

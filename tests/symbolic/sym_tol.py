@@ -14,3 +14,10 @@ FD_STEP = "1e-20"
 FD_TOL = 1e-20
 FLOW_FD_STEP = 1e-6
 FLOW_FD_TOL = 1e-7
+
+# WITNESS_DIGITS, WITNESS_RTOL: a witness value is re-evaluated by SymPy's evalf in strict mode
+# (it raises instead of returning digits it cannot certify) to 40 digits; the prover reports 30
+# certified digits, so agreement to 1e-25 relative leaves five digits for the last-digit
+# rounding of the reported string.
+WITNESS_DIGITS = 40
+WITNESS_RTOL = 1e-25

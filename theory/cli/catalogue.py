@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sizes", metavar="M=2,K=1,...", help="model sizes for --model")
     p.add_argument(
         "--expect",
-        choices=("proved", "refuted", "conditional"),
-        help="with --quantity: exit 1 unless this verdict is reached",
+        choices=("proved", "refuted", "conditional", "unproven"),
+        help="with --quantity: exit 1 unless this verdict is reached (`unproven` never satisfies `proved`)",
     )
     add_json_flag(p)
     p.set_defaults(run=_prove)

@@ -5,9 +5,10 @@ starts from an expression and moves through steps ``= e_1 = e_2 = ...``; every s
 a one-line justification and is verified when it is added:
 
 * ``symbolic`` - the difference of consecutive expressions has normal form 0 (or
-  ``sympy.simplify`` reduces it to 0 for special functions);
-* ``sampled`` - SymPy could not decide, so it was evaluated to 50 digits at random points
-  (the step says so in its LaTeX).
+  ``sympy.simplify`` reduces it to 0 for special functions): a proof;
+* ``sampled`` - SymPy could not decide and no random point gave a certified non-zero
+  difference: evidence only.  The step says so in its LaTeX, and a theorem whose derivation
+  has such a step is reported ``unproven``, never ``proved``.
 
 A step that fails raises :class:`StepError`: a derivation never contains an unchecked step.
 """
@@ -84,14 +85,22 @@ class Chain:
 
 
 def check_equal(a: sp.Expr, b: sp.Expr, *, context: str = "") -> str:
-    """Verify ``a == b``; return the method (``"symbolic"`` or ``"sampled"``) or raise StepError."""
+    """Verify ``a == b``; return ``"symbolic"`` or ``"sampled"``, or raise :class:`StepError`.
+
+    ``symbolic``: the difference has normal form 0 (:func:`theory.symbolic.zero.is_identically_zero`),
+    or ``sympy.simplify`` reduces it to 0 - a proof.  ``sampled``: neither, and no random
+    point gave a certified non-zero difference; the step is labelled as such in the LaTeX and
+    the theorem built from it is reported ``unproven``.  A certified non-zero difference at a
+    point raises :class:`StepError` with that point.
+    """
     diff = sp.sympify(a) - sp.sympify(b)
-    test = is_identically_zero(diff, samples=3)
-    if not test.zero:
-        raise StepError(f"step {context!r} does not hold: difference {sp.N(test.value, 6)} at {test.point}")
-    if test.method == "sampled" and sp.simplify(diff) == 0:
+    test = is_identically_zero(diff)
+    if test.refuted:
+        value = test.value if test.exact else sp.N(test.value, 6)
+        raise StepError(f"step {context!r} does not hold: difference {value} at {test.point}")
+    if test.zero or sp.simplify(diff) == 0:
         return "symbolic"
-    return test.method
+    return "sampled"
 
 
 @dataclass
