@@ -82,6 +82,9 @@ class ModelSpec:
         One-line description.
     extra : Mapping[str, object]
         Named sub-expressions useful downstream (attention vectors, pre-activations, ...).
+        ``extra["aliases"]`` maps names a quantity may use to sub-expressions (e.g.
+        ``r = eta_z/eta_w``); an alias may not share a name with a symbol, nor take a name
+        of :data:`theory.vocabulary.RESERVED` (:class:`~theory.errors.ModelError` otherwise).
     """
 
     name: str
