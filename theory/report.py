@@ -18,7 +18,7 @@ from .catalogue import entries, get
 from .models.registry import MODELS, build_model
 from .symbolic import Derivation, derive_flow, prove, render_latex
 from .symbolic.latex import latex_expr
-from .symbolic.parse import parse_quantity
+from .symbolic.parse import accepted_names, parse_quantity
 
 __all__ = [
     "catalogue_rows",
@@ -118,9 +118,27 @@ def model_rows() -> list[dict]:
 
 
 def describe_model(name: str, sizes: str | None = None) -> dict:
-    """Parameters, symbols usable in ``--quantity``, and assumptions of a named model."""
+    """Parameters, the names ``--quantity`` accepts, and assumptions of a named model.
+
+    Parameters
+    ----------
+    name : str
+        A model of :data:`theory.models.registry.MODELS`.
+    sizes : str or None
+        Sizes such as ``"M=3,K=2"`` (defaults for the rest).
+
+    Returns
+    -------
+    dict
+        ``name, description, sizes, parameters, data, constants, aliases, assumptions``,
+        ``functions`` and ``quantity_names``: the names ``theory prove --model NAME --quantity``
+        accepts, by kind (``symbols`` including aliases, ``functions``, ``constants`` such as
+        ``pi``), computed by :func:`theory.symbolic.parse.accepted_names` from the same
+        ``spec.symbols`` the parser is given, so the two cannot disagree.
+    """
     spec = build_model(name, sizes)
     aliases = spec.extra.get("aliases", {})
+    accepted = accepted_names(spec.symbols)
     return {
         "name": name,
         "description": spec.description,
@@ -138,7 +156,8 @@ def describe_model(name: str, sizes: str | None = None) -> dict:
         "constants": [s.name for s in spec.constants],
         "aliases": {k: str(v) for k, v in aliases.items()},
         "assumptions": list(spec.assumptions),
-        "functions": ["exp", "log", "sqrt", "sin", "cos", "tanh", "erf", "erfinv", "abs"],
+        "functions": accepted["functions"],
+        "quantity_names": accepted,
     }
 
 
@@ -173,7 +192,19 @@ def format_outcomes(rows: list[dict]) -> str:
 
 
 def format_model(d: dict) -> str:
-    """Human rendering of :func:`describe_model`."""
+    """Human rendering of :func:`describe_model`.
+
+    Parameters
+    ----------
+    d : dict
+        The output of :func:`describe_model`.
+
+    Returns
+    -------
+    str
+        Parameters, data, constants, aliases, then the names ``--quantity`` accepts
+        (``d["quantity_names"]``, verbatim), then the assumptions.
+    """
     lines = [f"{d['name']}: {d['description']}", "parameters:"]
     for g in d["parameters"]:
         metric = ", metric G" if g["metric"] else ""
@@ -182,7 +213,11 @@ def format_model(d: dict) -> str:
     lines.append(f"constants: {' '.join(d['constants'])}")
     if d["aliases"]:
         lines.append("aliases: " + ", ".join(f"{k} = {v}" for k, v in d["aliases"].items()))
-    lines.append("functions: " + ", ".join(d["functions"]))
+    names = d["quantity_names"]
+    lines.append("--quantity accepts exactly these names:")
+    lines.append(f"  symbols and aliases: {' '.join(names['symbols'])}")
+    lines.append(f"  functions (as f(x)): {' '.join(names['functions'])}")
+    lines.append(f"  numbers: {' '.join(names['constants'])}")
     lines.append("assumptions:")
     lines += [f"  - {a}" for a in d["assumptions"]]
     return "\n".join(lines)

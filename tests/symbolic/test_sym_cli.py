@@ -50,6 +50,35 @@ def test_show_json(capsys) -> None:
     assert "z3" in data["parameters"][1]["symbols"]
 
 
+LU_IDENTITY = "qnorm2*wnorm2 - 2*s_t - (2/m)*exp(s_t - s_0)"  # the paper's identity, typed with show's names
+
+
+@pytest.mark.parametrize("sizes", [None, "d_e=3,d_k=3,m=4", "N=2"])
+def test_lu_identity_typed_with_the_aliases_is_proved(capsys, sizes: str | None) -> None:
+    extra = [] if sizes is None else ["--sizes", sizes]
+    code, out, _ = run(capsys, "prove", "--model", "lu", "--quantity", LU_IDENTITY, *extra, "--expect", "proved")
+    assert code == 0 and "proved" in out
+
+
+def test_lu_identity_negative_controls(capsys) -> None:
+    wrong = LU_IDENTITY.replace("(2/m)", "(3/m)")
+    code, out, _ = run(capsys, "prove", "--model", "lu", "--quantity", wrong, "--expect", "proved")
+    assert code == 1 and "refuted" in out
+    code, _, _ = run(capsys, "prove", "--model", "lu-trained-query", "--quantity", LU_IDENTITY, "--expect", "proved")
+    assert code == 1
+    # the old alias spelling: q2 is the query's second component, w2 is no name at all
+    code, out, err = run(capsys, "prove", "--model", "lu", "--quantity", "q2*w2 - 2*s_t", "--expect", "proved")
+    assert code == 2 and out == "" and "unknown name 'w2'" in err
+
+
+def test_show_json_lists_quantity_names(capsys) -> None:
+    code, out, _ = run(capsys, "show", "lu", "--json")
+    names = json.loads(out)["quantity_names"]
+    assert code == 0
+    assert {"q1", "q2", "qnorm2", "wnorm2", "s_t", "m"} <= set(names["symbols"])
+    assert names["constants"] == ["E", "pi"] and "exp" in names["functions"]
+
+
 def test_latex_output(tmp_path: Path, capsys) -> None:
     code, _, _ = run(capsys, "prove", "joma-local-rate", "--latex", str(tmp_path / "tex"))
     assert code == 0 and (tmp_path / "tex" / "joma-local-rate.tex").read_text().startswith(r"\documentclass")

@@ -14,6 +14,7 @@ MODULES = [
     "theory.symbolic.flow",
     "theory.symbolic.prove",
     "theory.symbolic.parse",
+    "theory.vocabulary",
 ]
 
 

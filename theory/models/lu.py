@@ -67,7 +67,10 @@ def lu_classifier(
     -------
     ModelSpec
         Groups ``k`` (keys), ``w`` (embeddings), optionally ``q``, ``P``/``H``; symbols ``q{i}``,
-        ``kt{i}``, ``wt{i}``, ``s_0``, ``eta``; aliases ``s_t`` (score), ``q2``, ``w2``, ``m``.
+        ``kt{i}``, ``wt{i}``, ``s_0``, ``eta`` (and ``m`` when ``m`` is ``None``); aliases
+        ``s_t`` (the topic score :math:`q^\top k_t`), ``qnorm2`` (:math:`\|q\|^2`), ``wnorm2``
+        (:math:`\|w_t\|^2`) and, for a concrete ``m``, ``m``.  ``extra`` also holds ``"q2"``
+        and ``"w2"`` (the same two norms) for Python callers; they are not quantity names.
     """
     N = _check_size("N", N, 1, 16)
     if m is not None:
@@ -155,6 +158,12 @@ def lu_classifier(
         consts = (eta, s_0, *q)
     if m is None:
         consts = (*consts, m_sym)
+    # Alias names contain "norm", which no generated symbol name (q{i}, kt{i}, wt{i}, G{n}_{i},
+    # P{c}_{i}, H{h}_{i}, c{n}_{j}_{i}, u{n}_{j}_{i}) does, at any size.  A symbolic m is already
+    # the constant "m", so the alias "m" exists only for a concrete m.
+    aliases: dict[str, sp.Expr] = {"s_t": score_t, "qnorm2": q2, "wnorm2": sum(w**2 for w in wt)}
+    if m is not None:
+        aliases["m"] = sp.Integer(m)
     assumptions = [
         "one learning rate eta for keys and embeddings",
         "every sentence contains the topic word t and exactly m non-topic words",
@@ -181,11 +190,6 @@ def lu_classifier(
             "w2": sum(w**2 for w in wt),
             "m": m if m is not None else m_sym,
             "s_0": s_0,
-            "aliases": {
-                "s_t": score_t,
-                "q2": q2,
-                "w2": sum(w**2 for w in wt),
-                "m": sp.Integer(m) if m is not None else m_sym,
-            },
+            "aliases": aliases,
         },
     )

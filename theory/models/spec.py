@@ -15,6 +15,7 @@ from typing import Any
 import sympy as sp
 
 from ..errors import ModelError
+from ..vocabulary import RESERVED, is_readable_name
 
 __all__ = ["ModelSpec", "ParamGroup"]
 
@@ -81,6 +82,9 @@ class ModelSpec:
         One-line description.
     extra : Mapping[str, object]
         Named sub-expressions useful downstream (attention vectors, pre-activations, ...).
+        ``extra["aliases"]`` maps names a quantity may use to sub-expressions (e.g.
+        ``r = eta_z/eta_w``); an alias may not share a name with a symbol, nor take a name
+        of :data:`theory.vocabulary.RESERVED` (:class:`~theory.errors.ModelError` otherwise).
     """
 
     name: str
@@ -104,6 +108,55 @@ class ModelSpec:
         if clash:
             names = ", ".join(sorted(str(s) for s in clash))
             raise ModelError(f"symbols {names} are both parameters and data/constants; rename one")
+        self._check_names()
+
+    def _check_names(self) -> None:
+        """Refuse names a quantity could not tell apart (see :attr:`symbols`).
+
+        Raises
+        ------
+        ModelError
+            Two different symbols share a name; a symbol or alias takes a name the quantity
+            parser reserves (its functions, ``pi``, ``E``); an alias has the name of a
+            parameter, data symbol or constant (it would shadow it); an alias name cannot be
+            typed.
+        """
+        by_name: dict[str, sp.Symbol] = {}
+        kind: dict[str, str] = {}
+        for role, syms in (("parameter", self.state), ("data symbol", self.data), ("constant", self.constants)):
+            for s in syms:
+                kind.setdefault(s.name, role)
+        for s in (*self.state, *self.data, *self.constants):
+            other = by_name.setdefault(s.name, s)
+            if other != s:
+                raise ModelError(
+                    f"model {self.name!r} has two different symbols named {s.name!r} ({other.assumptions0} and "
+                    f"{s.assumptions0}); a quantity could not tell them apart, so rename one"
+                )
+            if s.name in RESERVED:
+                raise ModelError(
+                    f"model {self.name!r}: symbol name {s.name!r} is reserved by the quantity parser "
+                    f"(functions and constants: {', '.join(sorted(RESERVED))}); rename the symbol"
+                )
+        aliases = self.extra.get("aliases", {})
+        if not isinstance(aliases, Mapping):
+            raise ModelError(f"model {self.name!r}: extra['aliases'] must map names to expressions")
+        for name in aliases:
+            if name in by_name:
+                raise ModelError(
+                    f"model {self.name!r}: alias {name!r} has the name of the {kind[name]} {name} and would shadow "
+                    "it in quantities; give the alias a name no symbol uses (e.g. 'qnorm2', not 'q2')"
+                )
+            if name in RESERVED:
+                raise ModelError(
+                    f"model {self.name!r}: alias name {name!r} is reserved by the quantity parser "
+                    f"(functions and constants: {', '.join(sorted(RESERVED))}); rename the alias"
+                )
+            if not is_readable_name(name):
+                raise ModelError(
+                    f"model {self.name!r}: alias name {name!r} cannot be typed in a quantity; "
+                    "use a Python identifier such as 'qnorm2'"
+                )
 
     @property
     def state(self) -> tuple[sp.Symbol, ...]:
@@ -111,13 +164,19 @@ class ModelSpec:
         return tuple(s for g in self.params for s in g.symbols)
 
     @property
-    def symbols(self) -> dict[str, sp.Symbol]:
-        """Every named symbol a user may write in a quantity: parameters, data, constants."""
-        out: dict[str, sp.Symbol] = {}
+    def symbols(self) -> dict[str, sp.Expr]:
+        """Every name a user may write in a quantity: parameters, data, constants and aliases.
+
+        Aliases (``extra["aliases"]``) name sub-expressions, e.g. ``r = eta_z/eta_w``.  No alias
+        shares a name with a symbol (refused when the spec is built), so none shadows another.
+        The exact list the quantity parser accepts is
+        :func:`theory.symbolic.parse.accepted_names` of this mapping.
+        """
+        out: dict[str, sp.Expr] = {}
         for s in (*self.state, *self.data, *self.constants):
             out[s.name] = s
         for name, value in self.extra.get("aliases", {}).items():
-            out.setdefault(name, value)
+            out[name] = value
         return out
 
     def group(self, name: str) -> ParamGroup:

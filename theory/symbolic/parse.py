@@ -17,25 +17,13 @@ from collections.abc import Mapping
 import sympy as sp
 
 from ..errors import ExpressionError
+from ..vocabulary import CONSTANTS, FUNCTIONS, RESERVED, is_readable_name
 
-__all__ = ["FUNCTIONS", "MAX_LENGTH", "parse_quantity"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "RESERVED", "accepted_names", "is_readable_name", "parse_quantity"]
 
 MAX_LENGTH = 2000  #: longest accepted expression, in characters
 _MAX_DEPTH = 60  #: deepest accepted syntax tree
 _MAX_EXPONENT = 64  #: largest |integer exponent| (guards against 9**9**9)
-
-FUNCTIONS: dict[str, object] = {
-    "exp": sp.exp,
-    "log": sp.log,
-    "sqrt": sp.sqrt,
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "tanh": sp.tanh,
-    "erf": sp.erf,
-    "erfinv": sp.erfinv,
-    "abs": sp.Abs,
-}
-_CONSTANTS = {"pi": sp.pi, "E": sp.E}
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -99,6 +87,34 @@ def parse_quantity(text: str, symbols: Mapping[str, sp.Expr]) -> sp.Expr:
     return expr
 
 
+def accepted_names(symbols: Mapping[str, sp.Expr]) -> dict[str, list[str]]:
+    """Every name :func:`parse_quantity` accepts with ``symbols``, by kind, each list sorted.
+
+    Parameters
+    ----------
+    symbols : mapping of str to sympy.Expr
+        The names the expression may use (a model's ``spec.symbols``).
+
+    Returns
+    -------
+    dict
+        ``symbols`` (the typable keys of ``symbols``), ``functions`` (callable as ``f(x)``
+        only) and ``constants`` (named numbers not shadowed by a symbol).  A name outside
+        these lists is refused by :func:`parse_quantity`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> accepted_names({"x": sp.Symbol("x")})["constants"]
+    ['E', 'pi']
+    """
+    return {
+        "symbols": sorted(n for n in symbols if is_readable_name(n)),
+        "functions": sorted(FUNCTIONS),
+        "constants": sorted(n for n in CONSTANTS if n not in symbols),
+    }
+
+
 class _Translator:
     def __init__(self, symbols: Mapping[str, sp.Expr]) -> None:
         self.symbols = dict(symbols)
@@ -106,7 +122,7 @@ class _Translator:
     def _allowed(self) -> str:
         names = sorted(self.symbols)
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-        return f"{shown}, and functions {', '.join(sorted(FUNCTIONS))}, pi, E"
+        return f"{shown}, and functions {', '.join(sorted(FUNCTIONS))}, {', '.join(CONSTANTS)}"
 
     def visit(self, node: ast.AST, depth: int) -> sp.Expr:
         if depth > _MAX_DEPTH:
@@ -120,8 +136,8 @@ class _Translator:
         if isinstance(node, ast.Name):
             if node.id in self.symbols:
                 return self.symbols[node.id]
-            if node.id in _CONSTANTS:
-                return _CONSTANTS[node.id]
+            if node.id in CONSTANTS:
+                return CONSTANTS[node.id]
             raise ExpressionError(f"unknown name {node.id!r} in quantity; allowed: {self._allowed()}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
             operand = self.visit(node.operand, depth + 1)
