@@ -68,6 +68,21 @@ def _rename(e: sp.Expr, ren: dict) -> sp.Expr:
     return e.func(*args, evaluate=False) if isinstance(e, (sp.Add, sp.Mul, sp.Pow)) else e.func(*args)
 
 
+def _outward(e: sp.Expr) -> sp.Expr:
+    """Pull factors free of a sum's index out of it: ``sum_l D f_l = D sum_l f_l``."""
+    if not e.args or isinstance(e, sp.Indexed):
+        return e
+    e = e.func(*(_outward(a) for a in e.args))
+    if isinstance(e, sp.Sum):
+        bound = {var for var, _, _ in e.limits}
+        parts = sp.Mul.make_args(sp.expand(e.function)) if not isinstance(e.function, sp.Add) else ()
+        outside = [f for f in parts if not f.free_symbols & bound]
+        if outside:
+            inside = [f for f in parts if f.free_symbols & bound]
+            return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *e.limits)
+    return e
+
+
 def _inward(e: sp.Expr) -> sp.Expr:
     """Move factors that do not depend on a sum's index inside it: ``c * sum_n f = sum_n c f``
     (so an :math:`e^{z_i/T}` meets the :math:`x_{n,i}` it belongs to)."""
@@ -119,7 +134,7 @@ def _abbreviations(d: Derivation, attention: str) -> Callable[[sp.Expr], sp.Expr
             return B[n_, l_] * scale * sp.exp(-z[l_] / T)
 
         out = e.xreplace({a: weight(a) for a in e.atoms(sp.Indexed) if a.base.name == "x"})
-        return sp.powsimp(sp.expand(out), combine="exp") if attention == "softmax" else out
+        return _outward(out) if attention == "softmax" else out
 
     return short
 

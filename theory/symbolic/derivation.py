@@ -158,13 +158,18 @@ def evaluated(e: sp.Expr) -> sp.Expr:
     """``e`` rebuilt with evaluation: :class:`sympy.UnevaluatedExpr` and ``evaluate=False`` undone.
 
     Displayed steps keep SymPy from cancelling (so a reader sees the cancellation); checks
-    work on the evaluated expression.
+    work on the evaluated expression.  An unevaluated :class:`sympy.Subs` or
+    :class:`sympy.Derivative` is carried out.
     """
     e = sp.sympify(e)
     if not e.args or isinstance(e, (sp.Symbol, sp.Indexed, sp.IndexedBase, sp.Idx)):
         return e
     if isinstance(e, sp.UnevaluatedExpr):
         return evaluated(e.args[0])
+    if isinstance(e, (sp.Subs, sp.Derivative)):  # written out for the reader; their value is meant
+        done = e.doit()
+        if done != e:
+            return evaluated(done)
     return e.func(*(evaluated(a) for a in e.args))
 
 

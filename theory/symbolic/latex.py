@@ -45,6 +45,9 @@ def symbol_latex(s: sp.Symbol) -> str:
     if name.startswith("bbar"):
         return r"\bar b_{" + name[4:] + "}"
     m = _INDEXED.match(name)
+    many = re.match(r"^([A-Za-z]+)(\d+(?:_\d+){2,})$", name)
+    if many:
+        return f"{many.group(1)}_{{{many.group(2).replace('_', ',')}}}"
     if not m:
         return sp.latex(s)
     base, tag, i, j = m.groups()
@@ -137,7 +140,7 @@ def _prose(s: str) -> str:
 
 
 #: Visible characters of formula per line (A4, 2 cm margins, 11 pt).
-WIDTH = 72
+WIDTH = 66
 SAMPLED = "checked at random points to 50 digits, not symbolically"
 
 
@@ -182,6 +185,7 @@ def render_latex(d: Derivation) -> str:
         r"\usepackage{amsmath,amssymb}",
         r"\usepackage[a4paper,margin=2cm]{geometry}",
         r"\allowdisplaybreaks",
+        r"\sloppy",
         r"\begin{document}",
         rf"\section*{{{_prose(d.title)}}}",
         r"\paragraph{Statement.} " + d.statement,

@@ -102,7 +102,12 @@ def _negate(t: sp.Expr) -> sp.Expr:
 
 def _terms(expr: sp.Expr, printer: Callable[[sp.Expr], str]) -> list[tuple[str, bool]]:
     """Top-level terms of a sum as ``(LaTeX of |term|, negative)``, in printing order."""
-    return [(printer(_negate(t)) if _negative(t) else printer(t), _negative(t)) for t in _ordered(expr)]
+    out = []
+    for t in _ordered(expr):
+        neg = _negative(t)
+        tex = printer(_negate(t) if neg else t)
+        out.append((rf"\left({tex}\right)" if isinstance(t, sp.Add) else tex, neg))
+    return out
 
 
 def _is_evaluated(e: sp.Expr) -> bool:
