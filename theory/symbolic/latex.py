@@ -140,7 +140,7 @@ def _prose(s: str) -> str:
 
 
 #: Visible characters of formula per line (A4, 2 cm margins, 11 pt).
-WIDTH = 66
+WIDTH = 62
 SAMPLED = "checked at random points to 50 digits, not symbolically"
 
 

@@ -58,6 +58,9 @@ def visible_width(tex: str) -> float:
                 width += len(arg) * 0.9
             elif name in _SPACES:
                 width += _SPACES[name]
+            elif name in ("left", "right", "Big", "big"):
+                width += 1.2  # the delimiter that follows
+                i += 1
             elif name in _SKIP or name in ("dot", "tilde", "bar", "hat", "vec", "mathbb"):
                 continue
             else:
@@ -155,7 +158,8 @@ def _break_product(expr: sp.Expr, printer: Callable[[sp.Expr], str], width: floa
     rest = sp.Mul(*(f for f in factors if f is not inner)) / den
     head = "" if rest == 1 else (r"-" if rest == -1 else printer(rest) + r"\,")
     body = inner.args[0] if isinstance(inner, sp.UnevaluatedExpr) else inner
-    lines = break_expr(body, printer, width - 2) if isinstance(body, sp.Add) else [printer(body)]
+    room = width - visible_width(head) - 2
+    lines = break_expr(body, printer, room)
     if len(lines) == 1:
         return [head + r"\left(" + lines[0] + r"\right)"]
     return [head + r"\Big(" + lines[0], *lines[1:-1], lines[-1] + r"\Big)"]
