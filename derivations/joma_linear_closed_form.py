@@ -85,7 +85,10 @@ def derivation() -> Derivation:
     v, rhs = reduced_rhs()
     d = Derivation(
         notation=JOMA_NOTATION,
-        title=TITLE,
+        title=Tex(
+            r"Reduced dynamics, linear activation: "
+            r"$v(t) = \sqrt2\,\operatorname{erfinv}\big(\sqrt{2/\pi}\,\Delta t\big)$"
+        ),
         statement=STATEMENT,
         assumptions=[
             Tex(r"exp attention, $r = T = 1$, one hidden node, linear activation ($\phi(a) = a$)"),

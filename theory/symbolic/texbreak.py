@@ -196,6 +196,8 @@ def _is_math(token: str) -> bool:
         return True
     if any(ch in _MATHCHARS for ch in core):
         return True
+    if re.fullmatch(r"\(?[A-Za-z]\([A-Za-z0-9]\)\)?", core):  # v(t), s(0)
+        return True
     bare = core.strip("()")
     if not bare:
         return False
