@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from types import ModuleType
 
-import sympy as sp
-
 from theory.catalogue import Outcome
+from theory.models import ModelSpec
 from theory.symbolic.derivation import Derivation, StepError
-from theory.symbolic.flow import Flow
+from theory.symbolic.readable import conservation_chain, dot_symbols, flow_rows, joma_short, velocity_ratio
 
 #: Notation paragraph of the JoMA derivations (LaTeX).
 JOMA_NOTATION = (
@@ -24,7 +23,16 @@ LU_NOTATION = (
     r"dotted symbols are time derivatives."
 )
 
-__all__ = ["conservation_chain", "dot_symbols", "joma_sizes", "outcome_of_derivation"]
+__all__ = [
+    "add_general_section",
+    "conservation_chain",
+    "dot_symbols",
+    "flow_rows",
+    "joma_short",
+    "joma_sizes",
+    "outcome_of_derivation",
+    "velocity_ratio",
+]
 
 #: Size grid of the JoMA invariant proofs (M tokens, K hidden nodes, N samples).
 JOMA_SIZES = (
@@ -46,31 +54,18 @@ def joma_sizes() -> tuple[dict, ...]:
     return JOMA_SIZES
 
 
-def dot_symbols(flow: Flow, expr: sp.Expr) -> dict[sp.Symbol, sp.Symbol]:
-    """Placeholders :math:`\\dot\\theta_i` for the state symbols that ``expr`` depends on."""
-    return {s: sp.Symbol(f"_dot_{s.name}", real=True) for s in flow.state if expr.has(s)}
+def point_latex(point: dict[str, str], spec: ModelSpec) -> str:
+    """A counterexample point ``{name: value}`` as LaTeX maths, one ``$name = value$`` each."""
+    from theory.symbolic.explain import point_latex as _point
+
+    return _point(point, spec)
 
 
-def conservation_chain(
-    d: Derivation, flow: Flow, quantity: sp.Expr, label: str, *, why_zero: str, end: sp.Expr | None = None
-) -> None:
-    """Append the chain :math:`\\dot Q = \\sum_i \\partial_i Q\\,\\dot\\theta_i = \\dots = 0` (or ``= end``)."""
-    from theory.symbolic.latex import symbol_latex
+def add_general_section(d: Derivation, name: str) -> None:
+    """The section "All sizes": the index-form proof for symbolic M, K, N (:mod:`theory.symbolic.allsizes`)."""
+    from theory.symbolic.allsizes import add_all_sizes
 
-    dots = dot_symbols(flow, quantity)
-    for s, ds in dots.items():
-        d.symbol_names[ds] = rf"\dot{{{symbol_latex(s)}}}"
-    chain_rule = sp.Add(*(sp.diff(quantity, s) * ds for s, ds in dots.items()))
-    c = d.chain(
-        f"Time derivative of ${label}$ along the flow:",
-        rf"\frac{{d}}{{dt}}{label}",
-        chain_rule,
-        "chain rule",
-    )
-    velocity = flow.velocity()
-    substituted = chain_rule.xreplace({ds: velocity[s] for s, ds in dots.items()})
-    c.then(substituted, "substitute the derived gradient flow", given={ds: velocity[s] for s, ds in dots.items()})
-    c.then(sp.Integer(0) if end is None else end, why_zero)
+    add_all_sizes(d, name)
 
 
 def outcome_of_derivation(module: ModuleType, *, sizes: str) -> Outcome:

@@ -14,7 +14,7 @@ import sympy as sp
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
 
-from ._common import JOMA_NOTATION, conservation_chain, joma_sizes
+from ._common import JOMA_NOTATION, add_general_section, conservation_chain, joma_short, joma_sizes, velocity_ratio
 from .joma_linear import half_square_norm
 
 NAME = "joma-exp"
@@ -51,7 +51,7 @@ def derivation() -> Derivation:
     spec = model(2, 1, 1)
     flow = derive_flow(spec)
     s = spec.symbols
-    z1 = s["z1"]
+    z1, v11 = s["z1"], s["v1_1"]
     found = integrate_ratio(flow, z1, half_square_norm(spec, 1), name="zeta")
     d = Derivation(
         notation=JOMA_NOTATION,
@@ -60,19 +60,35 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1",
     )
+    short = joma_short(d, spec)
+    S = d.abbreviate(sp.Symbol("S_1", positive=True), half_square_norm(spec, 1))
+    d.section("Discovery (M = 2, K = 1, N = 1)")
     c = d.chain(
-        r"Ratio of the velocities of $z_1$ and $S_1 = \tfrac12\sum_k v_{k1}^2$ (derived flow):",
+        r"Ratio of the velocities of $z_1$ and $S_1 = \tfrac12\sum_k v_{k,1}^2$, from the derived flow:",
         r"\dot z_1 / \dot S_1",
-        flow["z1"] / (s["v1_1"] * flow["v1_1"]),
-        "derived gradient flow",
+        velocity_ratio(short(flow["z1"]), v11 * short(flow["v1_1"])),
+        "derived flow",
+        value=flow["z1"] / (v11 * flow["v1_1"]),
     )
-    c.then(found.ratio, "cancel: a constant")
+    c.then(found.ratio, "cancel the common factor: a constant")
     c2 = d.chain(
-        "Integrating gives a conserved quantity:", r"Q_1", found.quantity, "z_1 minus the integral of ratio dS_1"
+        "Integrating in $S_1$ gives a conserved quantity:",
+        r"Q_1",
+        z1 - found.ratio * S,
+        "z_1 minus the integral of the ratio over S_1",
+        value=found.quantity,
     )
-    c2.then(invariant(spec)[0], "the theorem's quantity")
+    c2.then(invariant(spec)[0], "S_1 = v_{1,1}^2/2")
+    c2.remark("This is the theorem's quantity, component l = 1.")
+    d.section("Proof (M = 2, K = 1, N = 1)")
     conservation_chain(
-        d, flow, invariant(spec)[0], r"\left(z_1 - \tfrac{r}{2T} v_{1,1}^2\right)", why_zero="expand and cancel"
+        d,
+        flow,
+        invariant(spec)[0],
+        r"\left(z_1 - \tfrac{r}{2T} v_{1,1}^2\right)",
+        why_zero="equal monomials cancel",
+        short=short,
     )
+    add_general_section(d, NAME)
     d.conclusion = "Each component is conserved along the flow, whatever the activation, loss and data."
     return d

@@ -23,7 +23,7 @@ from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.flow import _chain_rule, _hide_activation
 
-from ._common import JOMA_NOTATION, conservation_chain, joma_sizes
+from ._common import JOMA_NOTATION, conservation_chain, joma_short, joma_sizes
 from .joma_exp import invariant
 
 NAME = "joma-exp-almost-orthogonal"
@@ -78,18 +78,22 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), almost-orthogonal embeddings",
     )
-    conservation_chain(
+    short = joma_short(d, spec)
+    chain = conservation_chain(
         d,
         flow,
         invariant(spec)[0],
         r"\left(z_1 - \tfrac{r}{2T}v_{1,1}^2\right)",
         why_zero="the identity part cancels; the off-diagonal overlaps remain",
-        end=residual(spec)[0],
+        end=short(residual(spec)[0]),
+        short=short,
     )
-    chain = d.chains[-1][1]
-    flat = chain.last.subs({e: 0 for e in spec.constants if e.name.startswith("eps")})
-    d.chain("With orthonormal embeddings ($E = 0$):", r"\dot Q_1\big|_{E=0}", flat, "set every overlap to 0").then(
-        sp.Integer(0), "cancel"
-    )
+    eps = {e: 0 for e in spec.constants if e.name.startswith("eps")}
+    d.chain(
+        "With orthonormal embeddings ($E = 0$) the drift vanishes:",
+        r"\dot Q_1\big|_{E=0}",
+        sp.Subs(chain.last, tuple(eps), tuple(eps.values())),
+        "the drift above at E = 0",
+    ).then(sp.Integer(0), "every term carries an overlap")
     d.conclusion = "The drift is linear in the overlaps: O(eps) times the loss gradient."
     return d

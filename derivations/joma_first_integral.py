@@ -18,6 +18,7 @@ import sympy as sp
 
 from theory.catalogue import Outcome
 from theory.symbolic import Derivation
+from theory.symbolic.derivation import Tex
 
 from ._common import outcome_of_derivation
 
@@ -44,7 +45,7 @@ def G(upper: sp.Expr) -> sp.Integral:
 
 
 def ode_rhs() -> sp.Expr:
-    """:math:`s(t)(\\mu - v)e^{v^2/2}`."""
+    r""":math:`s(t)(\mu - v)e^{v^2/2}`."""
     return s(t) * (mu - v(t)) * sp.exp(v(t) ** 2 / 2)
 
 
@@ -53,23 +54,31 @@ def derivation() -> Derivation:
     d = Derivation(
         title=TITLE,
         statement=STATEMENT,
-        assumptions=["s(t) > 0 common factor (softmax normalisation)", "v(t) stays on one side of mu"],
+        assumptions=[
+            Tex(r"$s(t) > 0$, a common factor (softmax normalisation)"),
+            Tex(r"$v(t)$ stays on one side of $\mu$"),
+        ],
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4",
     )
     vt = v(t)
     c = d.chain(
-        "Differentiate along a solution:", sp.Derivative(G(vt), t), sp.diff(G(vt), t), "fundamental theorem of calculus"
+        "Differentiate along a solution:",
+        r"\frac{d}{dt}G_\mu(v(t))",
+        sp.diff(G(vt), t),
+        "fundamental theorem of calculus",
     )
-    c.then(c.last.subs(sp.Derivative(vt, t), ode_rhs()), "substitute the ODE", given={sp.Derivative(vt, t): ode_rhs()})
+    shown = c.last.subs(sp.Derivative(vt, t), sp.UnevaluatedExpr(ode_rhs()))
+    c.then(shown, "substitute the ODE", given={sp.Derivative(vt, t): ode_rhs()})
     c.then(s(t), "cancel (mu - v) exp(v^2/2)")
     u = sp.Symbol("u", real=True)
     lin = d.chain(
         r"Near the fixed point $v = \mu$ the integrand of $G_\mu$ has a pole:",
         r"\frac{d}{dv}G_\mu(v)",
-        sp.diff(G(u), u),
-        "fundamental theorem of calculus",
+        sp.Derivative(G(u), u),
+        "definition of G_mu",
     )
-    lin.then(sp.exp(-(u**2) / 2) / (mu - u), "integrand at the upper limit")
+    lin.then(sp.exp(-(u**2) / 2) / (mu - u), "fundamental theorem of calculus: the integrand at the upper limit")
+    lin.remark("It diverges as v -> mu: v approaches mu without crossing it.")
     d.conclusion = "G_mu(v(t)) - int_0^t s is conserved for every component; v approaches mu but never crosses it."
     return d
 

@@ -16,7 +16,14 @@ import sympy as sp
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
 
-from ._common import JOMA_NOTATION, conservation_chain, joma_sizes
+from ._common import (
+    JOMA_NOTATION,
+    add_general_section,
+    conservation_chain,
+    joma_short,
+    joma_sizes,
+    velocity_ratio,
+)
 
 NAME = "joma-linear"
 TITLE = "JoMA Theorem 1: the linear-attention invariant"
@@ -54,13 +61,12 @@ quantity = invariant
 
 
 def derivation() -> Derivation:
-    """Discover the invariant from the flow at M=2, K=1, N=1, then prove it."""
+    """Discover the invariant from the flow at M=2, K=1, N=1, then prove it (and for all sizes)."""
     spec = model(2, 1, 1)
     flow = derive_flow(spec)
     s = spec.symbols
-    z1 = s["z1"]
-    S1 = half_square_norm(spec, 1)
-    found = integrate_ratio(flow, z1, S1, name="zeta")
+    z1, v11 = s["z1"], s["v1_1"]
+    found = integrate_ratio(flow, z1, half_square_norm(spec, 1), name="zeta")
     d = Derivation(
         notation=JOMA_NOTATION,
         title=TITLE,
@@ -68,25 +74,36 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1",
     )
-    S = sp.Symbol("S_1")
-    d.symbol_names[S] = r"S_1"
+    short = joma_short(d, spec)
+    S = d.abbreviate(sp.Symbol("S_1", positive=True), half_square_norm(spec, 1))
+    d.section("Discovery (M = 2, K = 1, N = 1)")
     c = d.chain(
-        r"Ratio of the velocities of $z_1$ and $S_1 = \tfrac12\sum_k v_{k1}^2$ (derived flow):",
+        r"Ratio of the velocities of $z_1$ and $S_1 = \tfrac12\sum_k v_{k,1}^2$, from the derived flow:",
         r"\dot z_1 / \dot S_1",
-        flow["z1"] / (s["v1_1"] * flow["v1_1"]),
-        "derived gradient flow",
+        velocity_ratio(short(flow["z1"]), v11 * short(flow["v1_1"])),
+        "derived flow",
+        value=flow["z1"] / (v11 * flow["v1_1"]),
     )
-    c.then(found.ratio.subs(found.variable, z1), "cancel: a function of z_1 alone")
-    c2 = d.chain(
-        "Separating variables and integrating gives a conserved quantity:",
-        r"Q_1",
-        found.quantity,
-        "integral of dz_1 / ratio(z_1) minus S_1",
-    )
+    c.then(found.ratio.subs(found.variable, z1), "cancel the common factor: a function of z_1 alone")
     r = s["eta_z"] / s["eta_w"]
-    c2.then(invariant(spec)[0] / (2 * r), "the theorem's quantity divided by 2r")
-    conservation_chain(d, flow, invariant(spec)[0], r"\left(z_1^2 - r\, v_{1,1}^2\right)", why_zero="expand and cancel")
-    d.conclusion = (
-        "Each component is conserved; the sizes covered by the proof are reported by `theory prove joma-linear`."
+    c2 = d.chain(
+        r"Separating variables, $dS_1 = (z_1/r)\,dz_1$, and integrating gives a conserved quantity:",
+        r"Q_1",
+        z1**2 / (2 * r) - S,
+        "integral of dz_1 / ratio(z_1), minus S_1",
+        value=found.quantity,
     )
+    c2.then(invariant(spec)[0] / (2 * r), "S_1 = v_{1,1}^2/2")
+    c2.remark("This is the theorem's quantity (component l = 1) divided by 2r.")
+    d.section("Proof (M = 2, K = 1, N = 1)")
+    conservation_chain(
+        d,
+        flow,
+        invariant(spec)[0],
+        r"\left(z_1^2 - r\, v_{1,1}^2\right)",
+        why_zero="equal monomials cancel",
+        short=short,
+    )
+    add_general_section(d, NAME)
+    d.conclusion = "Each component is conserved along the flow, for every size, activation, loss and data."
     return d

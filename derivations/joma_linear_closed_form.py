@@ -18,7 +18,7 @@ import sympy as sp
 
 from theory.catalogue import Outcome
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic.derivation import StepError
+from theory.symbolic.derivation import StepError, Tex
 
 from ._common import JOMA_NOTATION, outcome_of_derivation
 from .joma_exp import invariant, model
@@ -41,7 +41,7 @@ c0 = sp.Symbol("c", real=True)
 
 @cache
 def reduced_rhs() -> tuple[sp.Symbol, sp.Expr]:
-    """The reduced ODE right-hand side :math:`\\Delta e^{v^2/2 + c}`, derived (state symbol, rhs)."""
+    r"""The reduced ODE right-hand side :math:`\Delta e^{v^2/2 + c}`, derived (state symbol, rhs)."""
     spec = model(1, 1, 1, activation="linear")
     flow = derive_flow(spec)
     s = spec.symbols
@@ -85,12 +85,15 @@ def derivation() -> Derivation:
     v, rhs = reduced_rhs()
     d = Derivation(
         notation=JOMA_NOTATION,
-        title=TITLE,
+        title=Tex(
+            r"Reduced dynamics, linear activation: "
+            r"$v(t) = \sqrt2\,\operatorname{erfinv}\big(\sqrt{2/\pi}\,\Delta t\big)$"
+        ),
         statement=STATEMENT,
         assumptions=[
-            "exp attention, r = T = 1, one hidden node, linear activation",
-            "Delta = E[g x] stationary (exact for the reduced ODE)",
-            "v(0) = 0, c = 0",
+            Tex(r"exp attention, $r = T = 1$, one hidden node, linear activation ($\phi(a) = a$)"),
+            Tex(r"$\Delta = \mathbb E[g x]$ stationary (exact for the reduced ODE)"),
+            Tex(r"$v(0) = 0$, $c = 0$"),
         ],
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4",
     )
@@ -114,21 +117,26 @@ def derivation() -> Derivation:
     rho = sp.Symbol("rho", real=True)
     integral = sp.Integral(sp.exp(-(rho**2) / 2), (rho, 0, v))
     value = sp.integrate(integral.function, integral.limits[0], manual=True)
-    ch2 = d.chain("Separation of variables (c = 0):", integral, value, "SymPy's integral")
-    ch2.then(Delta * t, "equals Delta t along the solution", given={v: sol})
-    ch3 = d.chain(
-        "The solution satisfies the ODE:",
-        r"\dot v - \Delta e^{v^2/2}",
-        sp.diff(sol, t) - rhs.subs(c0, 0).subs(v, sol),
-        "differentiate the closed form",
-    )
-    ch3.then(sp.Integer(0), "d/dy erfinv(y) = (sqrt(pi)/2) exp(erfinv(y)^2)")
-    d.chain("Initial condition:", "v(0)", sol.subs(t, 0), "set t = 0").then(sp.Integer(0), "erfinv(0) = 0")
+    ch2 = d.chain("Separation of variables ($c = 0$):", integral, value, "SymPy's integral")
+    ch2.then(Delta * t, "equals Delta t along the solution v(t) below", given={v: sol})
+    vt = sp.Function("v")(t)
+    d.abbreviate(vt, sol)
+    d.chain("Solving for $v$ gives the closed form:", vt, sol, "solve the separated equation for v")
+    ch3 = d.chain("The closed form satisfies the ODE:", r"\dot v(t)", sp.Derivative(sol, t), "differentiate v(t)")
+    ch3.then(sp.diff(sol, t), "d/dy erfinv(y) = (sqrt(pi)/2) exp(erfinv(y)^2)")
+    ch3.then(Delta * sp.exp(vt**2 / 2), "the ODE's right-hand side at v = v(t)")
+    d.chain("Initial condition:", "v(0)", sp.Subs(sol, t, 0), "set t = 0").then(sp.Integer(0), "erfinv(0) = 0")
     ts = blow_up_time()
-    ch5 = d.chain(
-        r"Blow-up: the argument of $\operatorname{erfinv}$ reaches 1 at", "t^*", ts, "solve sqrt(2/pi) Delta t = 1"
+    d.chain(
+        r"Blow-up: the argument of $\operatorname{erfinv}$ reaches 1 at",
+        "t^*",
+        ts,
+        "solve sqrt(2/pi) Delta t = 1",
+    ).remark("Finite for every Delta > 0.")
+    (arg,) = [a.args[0] for a in sol.atoms(sp.erfinv)]
+    d.chain("Check:", r"\sqrt{2/\pi}\,\Delta t^*", sp.Subs(arg, t, ts), "the argument at t = t^*").then(
+        sp.Integer(1), "simplify"
     )
-    ch5.then(sp.sqrt(sp.pi / 2) / Delta, "simplify")
     y = sp.Symbol("y")
     lim = sp.limit(sp.erfinv(y), y, 1, "-")
     d.conclusion = f"As t -> t^* from below, erfinv -> {lim}: finite-time blow-up."

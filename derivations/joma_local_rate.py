@@ -1,8 +1,8 @@
-"""Reduced JoMA dynamics: the local convergence rate :math:`-e^{\\mu^2/2}` at :math:`v = \\mu`.
+r"""Reduced JoMA dynamics: the local convergence rate :math:`-e^{\mu^2/2}` at :math:`v = \mu`.
 
 Tian et al., ICLR 2024 (arXiv 2310.00535), Sec. 4.  Linearising
-:math:`f(v) = (\\mu - v)e^{v^2/2}` at its zero :math:`v = \\mu` gives
-:math:`f'(\\mu) = -e^{\\mu^2/2}`: components with large :math:`\\mu` (salient tokens) converge
+:math:`f(v) = (\mu - v)e^{v^2/2}` at its zero :math:`v = \mu` gives
+:math:`f'(\mu) = -e^{\mu^2/2}`: components with large :math:`\mu` (salient tokens) converge
 exponentially faster, so they are learned first.
 """
 
@@ -14,6 +14,7 @@ import sympy as sp
 
 from theory.catalogue import Outcome
 from theory.symbolic import Derivation, StepError
+from theory.symbolic.derivation import Tex
 
 from ._common import outcome_of_derivation
 
@@ -29,7 +30,7 @@ vv = sp.Symbol("v", real=True)
 
 
 def rate() -> sp.Expr:
-    """:math:`f'(\\mu)`, derived by differentiation."""
+    r""":math:`f'(\mu)`, derived by differentiation."""
     f = (mu - vv) * sp.exp(vv**2 / 2)
     return sp.diff(f, vv).subs(vv, mu)
 
@@ -39,14 +40,17 @@ def derivation() -> Derivation:
     d = Derivation(
         title=TITLE,
         statement=STATEMENT,
-        assumptions=["mu > 0"],
+        assumptions=[Tex(r"$\mu > 0$")],
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4",
     )
     f = (mu - vv) * sp.exp(vv**2 / 2)
-    c = d.chain("Linearise at the fixed point:", r"f'(\mu)", sp.diff(f, vv).subs(vv, mu), "differentiate, set v = mu")
-    c.then(-sp.exp(mu**2 / 2), "the (mu - v) term vanishes at v = mu")
-    c2 = d.chain(r"Faster for larger $\mu$:", r"\frac{d}{d\mu}\,|f'(\mu)|", sp.diff(-rate(), mu), "differentiate")
-    c2.then(mu * sp.exp(mu**2 / 2), "positive for mu > 0")
+    c = d.chain("Linearise at the fixed point:", r"f'(\mu)", sp.Subs(sp.diff(f, vv), vv, mu), "differentiate f")
+    c.then(-sp.exp(mu**2 / 2), "set v = mu: the (mu - v) term vanishes")
+    c2 = d.chain(
+        r"Faster for larger $\mu$:", r"\frac{d}{d\mu}\,|f'(\mu)|", sp.Derivative(-rate(), mu), "|f'(mu)| = exp(mu^2/2)"
+    )
+    c2.then(mu * sp.exp(mu**2 / 2), "differentiate")
+    c2.remark("Positive for mu > 0.")
     if not (c2.last.is_positive):
         raise StepError("rate not increasing in mu")
     d.conclusion = "Salient components (large mu) converge at rate exp(mu^2/2): first."

@@ -25,9 +25,9 @@ import sympy as sp
 
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic.latex import symbol_latex
+from theory.symbolic.derivation import Tex
 
-from ._common import JOMA_NOTATION, SOFTMAX_SIZES, dot_symbols
+from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, conservation_chain, joma_short
 from .joma_softmax_identity import expectation_terms
 
 NAME = "joma-softmax-conditional"
@@ -86,30 +86,45 @@ def residual(spec: ModelSpec) -> list[sp.Expr]:
     return [-s["eta_z"] / s["T"] * o for o in out]
 
 
+def residual_form(spec: ModelSpec, short) -> sp.Expr:
+    """:math:`R_1` as written: :math:`-\\tfrac{\\eta_z}{T}\\sum_j (\\mathbb E[g\\phi' b_1 b_j] - \\bar b_1
+    \\mathbb E[g\\phi' b_j]) v_{1,j}` (K = 1), in the abbreviations ``short``."""
+    s = spec.symbols
+    M = spec.sizes["M"]
+    v = spec.extra["v"]
+    bb = bbar(spec)
+    gb, gbb = expectation_terms(spec, 1)
+    terms = [
+        sp.Mul(sp.Add(short(gbb[0][j]), -bb[0] * short(gb[j]), evaluate=False), v[0][j], evaluate=False)
+        for j in range(M)
+    ]
+    return sp.Mul(-s["eta_z"] / s["T"], sp.Add(*terms, evaluate=False), evaluate=False)
+
+
 def derivation() -> Derivation:
-    """At M=2, K=1, N=1: the time derivative of Q_1 equals the residual exactly."""
+    """At M=2, K=1, N=1: the time derivative of Q_1 equals the residual exactly; then all sizes."""
     spec = model(2, 1, 1)
     flow = derive_flow(spec)
-    q1, r1 = quantity(spec)[0], residual(spec)[0]
+    q1 = quantity(spec)[0]
     d = Derivation(
         notation=JOMA_NOTATION,
         title=TITLE,
         statement=STATEMENT,
-        assumptions=[*spec.assumptions, "bbar constant in time"],
+        assumptions=[*spec.assumptions, Tex(r"$\bar b$ constant in time")],
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1",
     )
-    dots = dot_symbols(flow, q1)
-    for s_, ds in dots.items():
-        d.symbol_names[ds] = rf"\dot{{{symbol_latex(s_)}}}"
-    start = sp.Add(*(sp.diff(q1, s_) * ds for s_, ds in dots.items()))
-    c = d.chain("Time derivative of the first component:", r"\dot Q_1", start, "chain rule (bbar constant)")
-    vel = flow.velocity()
-    c.then(
-        start.xreplace({ds: vel[s_] for s_, ds in dots.items()}),
-        "substitute the derived flow",
-        given={ds: vel[s_] for s_, ds in dots.items()},
+    short = joma_short(d, spec)
+    d.section("M = 2, K = 1, N = 1")
+    conservation_chain(
+        d,
+        flow,
+        q1,
+        r"Q_1",
+        why_zero="regroup: minus eta_z/T times Delta_1 v_1, the violation of the assumption",
+        end=residual_form(spec, short),
+        short=short,
     )
-    c.then(r1, "regroup: minus eta_z/T times Delta_1 v_1 (assumption violation)")
+    add_general_section(d, NAME)
     d.conclusion = (
         "Q is conserved if and only if the residual vanishes; on generic data it does not "
         "(the prover exhibits a counterexample), so the invariant is conditional."

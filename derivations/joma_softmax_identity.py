@@ -24,7 +24,7 @@ from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.general import general_proof
 from theory.symbolic.zero import is_identically_zero
 
-from ._common import JOMA_NOTATION, SOFTMAX_SIZES
+from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, joma_short
 
 NAME = "joma-softmax-identity"
 TITLE = "JoMA Theorem 1: the exact softmax identity"
@@ -108,8 +108,21 @@ def verify() -> Outcome:
     )
 
 
+def paper_form(spec: ModelSpec, short, l: int = 1) -> sp.Expr:
+    """The paper's right-hand side for :math:`\\dot z_l` as written, in the abbreviations ``short``."""
+    s = spec.symbols
+    M, K = spec.sizes["M"], spec.sizes["K"]
+    v = spec.extra["v"]
+    terms = []
+    for k in range(1, K + 1):
+        gb, gbb = expectation_terms(spec, k)
+        bv = [short(gbb[l - 1][j]) * v[k - 1][j] for j in range(M)]
+        terms += [v[k - 1][l - 1] * short(gb[l - 1]), sp.Mul(-1, sp.Add(*bv, evaluate=False), evaluate=False)]
+    return sp.Mul(s["eta_z"] / s["T"], sp.Add(*terms, evaluate=False), evaluate=False)
+
+
 def derivation() -> Derivation:
-    """The identity for the first logit at M=2, K=1, N=1."""
+    """The identity for the first logit at M=2, K=1, N=1, then for every size in index form."""
     spec = model(2, 1, 1)
     flow = derive_flow(spec)
     d = Derivation(
@@ -119,8 +132,19 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1",
     )
-    c = d.chain("The derived flow of the first logit:", r"\dot z_1", flow["z1"], "gradient flow derived from the loss")
-    c.then(sp.factor_terms(sp.together(flow["z1"])), "common denominator")
-    c.then(claimed_rhs(spec)[0], "regroup as the paper's right-hand side (M=2, K=N=1)")
+    short = joma_short(d, spec)
+    d.section("M = 2, K = 1, N = 1")
+    c = d.chain(
+        "The derived flow of the first logit, in the softmax weights $b_{n,l}$:",
+        r"\dot z_1",
+        short(flow["z1"]),
+        "gradient flow derived from the loss",
+        value=flow["z1"],
+    )
+    c.then(
+        paper_form(spec, short),
+        "regroup as the paper's right-hand side: v_1 E[g phi' b_1] - E[g phi' (b . v_1) b_1]",
+    )
+    add_general_section(d, NAME)
     d.conclusion = "The identity holds exactly, for every activation, loss and data; it is not an approximation."
     return d

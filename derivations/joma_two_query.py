@@ -9,12 +9,11 @@ with a concrete counterexample.
 
 from __future__ import annotations
 
-import sympy as sp
-
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, prove
+from theory.symbolic.derivation import Tex
 
-from ._common import JOMA_NOTATION, dot_symbols
+from ._common import JOMA_NOTATION, conservation_chain, joma_short, point_latex
 from .joma_exp import invariant
 
 NAME = "joma-two-query"
@@ -39,8 +38,6 @@ quantity = invariant
 
 def derivation() -> Derivation:
     """At M=1, K=1, N=1: the derivative is the second query's contribution, not zero."""
-    from theory.symbolic.latex import symbol_latex
-
     spec = model(1, 1, 1)
     flow = derive_flow(spec)
     q = invariant(spec)[0]
@@ -51,22 +48,15 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1 (its hypothesis removed)",
     )
-    dots = dot_symbols(flow, q)
-    for s_, ds in dots.items():
-        d.symbol_names[ds] = rf"\dot{{{symbol_latex(s_)}}}"
-    start = sp.Add(*(sp.diff(q, s_) * ds for s_, ds in dots.items()))
-    vel = flow.velocity()
-    c = d.chain("Time derivative along the flow:", r"\dot Q_1", start, "chain rule")
-    c.then(
-        start.xreplace({ds: vel[s_] for s_, ds in dots.items()}),
-        "substitute the derived flow",
-        given={ds: vel[s_] for s_, ds in dots.items()},
+    short = joma_short(d, spec)
+    conservation_chain(d, flow, q, r"Q_1", why_zero="", short=short, remainder=True).remark(
+        "Only the second query's terms (tilde) survive: they move v_1 but not z_1."
     )
-    c.then(sp.factor_terms(sp.expand(c.last)), "expand: only the second query's term survives")
     verdict = prove(flow, [q])
     cex = verdict.counterexample or {}
-    d.conclusion = (
-        f"Not conserved: at the point {cex.get('point')} the derivative equals {cex.get('value')} "
-        "(50-digit evaluation)."
+    d.conclusion = Tex(
+        "Not conserved: at the point "
+        + point_latex(cex.get("point", {}), spec)
+        + f" the derivative equals ${cex.get('value')}$ (50-digit evaluation)."
     )
     return d

@@ -24,7 +24,7 @@ import sympy as sp
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
 
-from ._common import LU_NOTATION, conservation_chain
+from ._common import LU_NOTATION, conservation_chain, velocity_ratio
 
 NAME = "lu-identity"
 TITLE = "Lu et al. (2021): the score / embedding-norm identity"
@@ -107,13 +107,14 @@ def derivation() -> Derivation:
     c = d.chain(
         r"Velocity ratio of $A = \|q\|^2\|w_t\|^2$ and $s_t = q^\top k_t$ (derived flow):",
         r"\dot A / \dot s_t",
-        time_derivative(flow, A) / time_derivative(flow, S),
+        velocity_ratio(time_derivative(flow, A), time_derivative(flow, S)),
         "derived gradient flow",
+        value=time_derivative(flow, A) / time_derivative(flow, S),
     )
     c.then(found.ratio.subs(found.variable, S), "cancel: a function of s_t alone")
     c2 = d.chain("Integrating in $s_t$:", "Q", found.quantity, "A minus the integral of the ratio")
     s_t, s_0, m = S, spec.extra["s_0"], spec.extra["m"]
     c2.then(A - 2 * s_t - 2 / m * sp.exp(s_t - s_0), "the paper's form")
-    conservation_chain(d, flow, found.quantity, "Q", why_zero="expand and cancel")
+    conservation_chain(d, flow, found.quantity, "Q", why_zero="equal monomials cancel")
     d.conclusion = "Score and embedding norm grow together (mutual promotion); the identity holds for every m."
     return d

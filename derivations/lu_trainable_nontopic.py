@@ -12,9 +12,9 @@ import sympy as sp
 
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic.flow import time_derivative
+from theory.symbolic.derivation import evaluated
 
-from ._common import LU_NOTATION
+from ._common import LU_NOTATION, conservation_chain
 
 NAME = "lu-trainable-nontopic"
 TITLE = "Negative control: trainable non-topic words"
@@ -51,14 +51,13 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036), side conditions removed",
     )
-    dq = time_derivative(flow, q)
-    d.chain("Time derivative with trainable non-topic words:", r"\dot Q", dq, "chain rule + derived flow")
+    c = conservation_chain(d, flow, q, "Q", why_zero="", remainder=True)
     on_conditions = {s: 0 for s in spec.state if s.name.startswith(("u", "c"))}
     d.chain(
         "Where the side conditions hold (non-topic $w = 0$, key 0, so $s_0 = 0$):",
         r"\dot Q\big|_{\text{side}}",
-        dq.subs(on_conditions),
-        "substitute",
-    ).then(sp.Integer(0), "cancel")
+        evaluated(c.last).subs(on_conditions),
+        "the derivative above with the non-topic variables set to 0",
+    ).then(sp.Integer(0), "every remaining term vanishes there")
     d.conclusion = "Zero on the side conditions, non-zero off them: the identity is approximate once they drift."
     return d

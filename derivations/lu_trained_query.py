@@ -11,9 +11,8 @@ import sympy as sp
 
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic.flow import time_derivative
 
-from ._common import LU_NOTATION
+from ._common import LU_NOTATION, conservation_chain
 from .lu_identity import quantity as lu_quantity
 
 NAME = "lu-trained-query"
@@ -47,7 +46,7 @@ def derivation() -> Derivation:
         assumptions=list(spec.assumptions),
         source="Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036), negative control",
     )
-    c = d.chain("Time derivative with q trained:", r"\dot Q", time_derivative(flow, q), "chain rule + derived flow")
+    c = conservation_chain(d, flow, q, "Q", why_zero="", remainder=True)
     c.then(sp.factor_terms(sp.simplify(c.last)), "simplify: not identically zero")
     d.conclusion = "Not conserved (see the prover's counterexample)."
     return d

@@ -11,12 +11,10 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import sympy as sp
-
 from ._io import atomic_write_text, ensure_dir
 from .catalogue import entries, get
 from .models.registry import MODELS, build_model
-from .symbolic import Derivation, derive_flow, prove, render_latex
+from .symbolic import derive_flow, prove, render_latex
 from .symbolic.latex import latex_expr
 from .symbolic.parse import accepted_names, parse_quantity
 
@@ -95,17 +93,8 @@ def prove_user_quantity(
     if not any(e.free_symbols & state for e in exprs):
         row["note"] = "the quantity involves no state variable, so it is trivially constant"
     if latex_dir is not None:
-        d = Derivation(
-            title=f"A user quantity along {model}",
-            statement=f"${row['statement']}$",
-            assumptions=list(spec.assumptions),
-        )
-        for i, dq in enumerate(verdict.derivative):
-            c = d.chain(f"Component {i + 1}:", r"\dot Q", dq, "chain rule along the derived flow")
-            if verdict.verdict == "proved":
-                c.then(sp.Integer(0), "expand and cancel")
-        text = render_latex(d)
-        atomic_write_text(ensure_dir(latex_dir) / "user-quantity.tex", text)
+        # the same kind of page as the catalogue's: flow, substitution, cancellation, conclusion
+        atomic_write_text(ensure_dir(latex_dir) / "user-quantity.tex", verdict.latex())
     return row
 
 
