@@ -6,7 +6,7 @@ depends on, the chain rule, the flow substituted, the products expanded with equ
 side by side, and then
 
 * ``proved`` - the cancellation to 0;
-* ``refuted`` - the nonzero remainder, and the counterexample point with its 50-digit value;
+* ``refuted`` - the nonzero remainder, and the counterexample point with its certified value;
 * ``conditional`` - the equality with the named residual;
 * ``unproven`` - the remainder SymPy could not decide, in a section that says it is
   evidence only (the derivative vanished at sampled points), not a proof.
@@ -137,15 +137,14 @@ def _component(d: Derivation, verdict: Verdict, j: int, q: sp.Expr, short, faili
 def _conclusion(verdict: Verdict, spec: ModelSpec) -> Tex:
     kind = verdict.verdict
     if kind == "proved":
-        how = " (the last step by 50-digit evaluation at random points)" if verdict.method == "sampled" else ""
-        return Tex(f"Every component is conserved along the flow{how}: the quantity is an invariant.")
+        return Tex("Every component is conserved along the flow: the quantity is an invariant.")
     if kind == "refuted":
         cex = verdict.counterexample or {}
         j = cex.get("component", 0) + 1
         return Tex(
             f"Not conserved: at the point {point_latex(cex.get('point', {}), spec)} "
             f"the derivative of $Q_{{{j}}}$ equals ${latex_expr(sp.sympify(cex.get('value', '?')))}$ "
-            "(evaluated to 50 digits)."
+            + ("(exact)." if cex.get("exact") else "(certified: two evaluations at different precisions agree).")
         )
     if kind == "conditional":
         return Tex("The derivative equals the named residual exactly: the quantity is conserved where it vanishes.")

@@ -141,7 +141,7 @@ def _prose(s: str) -> str:
 
 #: Visible characters of formula per line (A4, 2 cm margins, 11 pt).
 WIDTH = 62
-SAMPLED = "checked at random points to 50 digits, not symbolically"
+SAMPLED = "checked only at random points (evidence, not a proof)"
 
 
 def _row(head: str, lines: list[str], why: str) -> str:
@@ -226,7 +226,7 @@ def render_latex(d: Derivation) -> str:
     lines.append(
         r"\paragraph{Verification.} "
         + f"Every equality above was machine-checked by \\texttt{{theory}} ({len(checked)} checked steps: "
-        + f"{len(checked) - n_sampled} symbolic, {n_sampled} by 50-digit evaluation at random points"
+        + f"{len(checked) - n_sampled} symbolic, {n_sampled} only at random points"
         + (", each labelled so" if n_sampled else "")
         + ")."
     )

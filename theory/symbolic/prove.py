@@ -5,7 +5,9 @@ list of components) the prover computes :math:`\\dot Q = \\nabla Q\\cdot F` and 
 verdict:
 
 * ``proved`` - every component of :math:`\\dot Q` is identically 0;
-* ``refuted`` - a concrete point where :math:`\\dot Q \\ne 0`, re-evaluated at 50 digits;
+* ``refuted`` - a concrete point where :math:`\\dot Q \\ne 0`, its value certified (exactly, or
+  by two evaluations at different precisions that agree);
+* ``unproven`` - no symbolic proof and no certified witness: evidence from sampling only;
 * ``conditional`` - :math:`\\dot Q` is not 0, but equals a *named residual* exactly; the
   residual vanishes under stated assumptions.
 """
