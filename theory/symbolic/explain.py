@@ -16,7 +16,7 @@ Every equality shown is checked (:meth:`theory.symbolic.derivation.Chain.then`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import sympy as sp
 
@@ -25,8 +25,27 @@ from .derivation import Derivation, StepError, Tex
 from .latex import latex_expr
 from .readable import conservation_chain, dot_symbols, flow_rows, generic_short
 
-if TYPE_CHECKING:
-    from .prove import Verdict
+
+class Verdict(Protocol):
+    """What this module reads of a :class:`theory.symbolic.prove.Verdict` (no import of the prover)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def derivative(self) -> tuple[sp.Expr, ...]: ...
+    @property
+    def residual(self) -> tuple[sp.Expr, ...] | None: ...
+    @property
+    def counterexample(self) -> dict | None: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+    @property
+    def quantity(self) -> tuple[sp.Expr, ...]: ...
+    @property
+    def flow(self) -> Any: ...
+
 
 __all__ = ["point_latex", "verdict_derivation"]
 
