@@ -18,6 +18,9 @@ residual :math:`f = U_C b + u_m` (optionally LayerNorm :math:`f/\\|f\\|`), hidde
 identity metric; "almost orthogonal" embeddings give the Gram metric
 :math:`G = U^\\top U = I + E`, :math:`E` symmetric with zero diagonal (symbols ``eps_i_j``).
 
+The attention weights and the loss are built by :mod:`theory.models.joma_terms`, the one
+definition that the index form (all sizes, vectorised compiler) is built from too.
+
 Arbitrary loss: for sample :math:`n` the back-propagated gradient is
 :math:`g_{kn} = -\\partial \\ell_n/\\partial h_{kn}`, so by the chain rule
 :math:`\\nabla_\\theta \\mathbb E[\\ell] = -\\mathbb E[\\sum_k g_k \\nabla_\\theta h_k]`: the
@@ -32,11 +35,11 @@ import sympy as sp
 
 from ..errors import InvalidArgument, UnknownNameError
 from .activations import activation as _activation
+from .joma_terms import ATTENTIONS, attention_numerator, attention_weights, loss_total
 from .spec import ModelSpec, ParamGroup
 
 __all__ = ["ATTENTIONS", "joma_block"]
 
-ATTENTIONS = ("linear", "exp", "softmax")
 _QUERY_TAGS = ("", "b")  # symbol infix of the first and second query
 
 
@@ -137,14 +140,7 @@ def joma_block(
     for t in tags:
         for n in range(N):
             xs, zs = x[t][n], z[t]
-            if attention == "linear":
-                bn = [xs[l] * zs[l] for l in range(M)]
-            else:
-                e = [sp.exp(zs[l] / T) for l in range(M)]
-                bn = [xs[l] * e[l] for l in range(M)]
-                if attention == "softmax":
-                    norm = sum(bn)
-                    bn = [bl / norm for bl in bn]
+            bn = attention_weights(attention, [attention_numerator(attention, xs[l], zs[l], T) for l in range(M)])
             b[(t, n + 1)] = bn
             # residual stream in embedding coordinates: (b, 1 at this sample's query)
             f = [*bn, *(sp.Integer(1) if s == t else sp.Integer(0) for s in tags)]
@@ -161,12 +157,12 @@ def joma_block(
     if loss is None:
         g = {(k, t, n): sp.Symbol(f"g{t}{k}_{n}", real=True) for (k, t, n) in h}
         data += list(g.values())
-        total = -sum(g[key] * h[key] for key in h) / n_total
+        total = loss_total(h, g, None, n_total)
     else:
         y = {(k, t, n): sp.Symbol(f"y{t}{k}_{n}", real=True) for (k, t, n) in h}
         g = {key: y[key] - h[key] for key in h}
         data += list(y.values())
-        total = sum((h[key] - y[key]) ** 2 for key in h) / (2 * n_total)
+        total = loss_total(h, y, loss, n_total)
 
     w_symbols = tuple(s for k in range(K) for s in (*v[k], *(vq[t][k] for t in tags)))
     groups = [ParamGroup("w", w_symbols, eta_w, metric)]

@@ -41,6 +41,7 @@ import sympy as sp
 from ..errors import ExpressionError, UnknownNameError
 from ..models.activations import DPHI, PHI
 from ..models.activations import activation as _activation
+from ..models.joma_terms import fresh_index, index_attention_weight, index_pre_activation
 from .indexed import K, M, N, c, collapse, i, joma_indexed, k, n
 from .zero import is_identically_zero
 
@@ -50,34 +51,27 @@ z, v, vm, x, g = (sp.IndexedBase(s, real=True) for s in ("z", "v", "vm", "x", "g
 bbar = sp.IndexedBase("bbar", positive=True)
 T, eta_w, eta_z = (sp.Symbol(s, positive=True) for s in ("T", "eta_w", "eta_z"))
 _STATE = {"z": z, "v": v, "vm": vm}
+_ARRAYS = {"z": z, "v": v, "vm": vm, "x": x}
 _SIZES = (M, K, N)
-_counter = itertools.count()
 #: names this module gives to bound indices (fresh, canonical) and to opaque atoms
 _RESERVED = re.compile(r"^_(f\d+|s\d+|b\d+_\d+|A\d+|X\d+|eps|dot_.*)$")
 
 
 def _fresh() -> sp.Symbol:
-    return sp.Symbol(f"_f{next(_counter)}", integer=True)
+    return fresh_index()
 
 
 # ---------------------------------------------------------------- the flow, arbitrary phi and loss
 
 
 def _b(attention: str, nn: sp.Expr, idx: sp.Expr) -> sp.Expr:
-    """Attention weight :math:`b_{n,idx}` (Tian et al. sec. 3)."""
-    if attention == "linear":
-        return x[nn, idx] * z[idx]
-    num = x[nn, idx] * sp.exp(z[idx] / T)
-    if attention == "exp":
-        return num
-    jj = _fresh()
-    return num / sp.Sum(x[nn, jj] * sp.exp(z[jj] / T), (jj, 1, M))
+    """Attention weight :math:`b_{n,idx}` (the model's definition, fresh normaliser index)."""
+    return index_attention_weight(attention, x, z, T, nn, idx, _fresh())
 
 
 def _pre(attention: str, kk: sp.Expr, nn: sp.Expr) -> sp.Expr:
-    """Pre-activation :math:`v_k^\\top b_n + v_{m,k}`."""
-    ll = _fresh()
-    return sp.Sum(v[kk, ll] * _b(attention, nn, ll), (ll, 1, M)) + vm[kk]
+    """Pre-activation :math:`v_k^\\top b_n + v_{m,k}` (the model's definition)."""
+    return index_pre_activation(attention, _ARRAYS, T, kk, nn)
 
 
 def _dphi_of_subs(e: sp.Expr) -> sp.Expr:

@@ -26,12 +26,13 @@ import sympy as sp
 
 from ..errors import ModelError, UnknownNameError
 from ..models.activations import activation as _activation
+from ..models.joma_terms import INDEX, SIZES, index_loss
 
 __all__ = ["IndexedFlow", "collapse", "joma_indexed"]
 
-# sizes and index symbols (integers); free indices: i (token), c (hidden node)
-M, K, N = sp.symbols("M K N", integer=True, positive=True)
-n, k, l, j, i, c = sp.symbols("n k l j i c", integer=True)
+# sizes and index symbols (integers), shared with the model definition; free indices: i (token), c (hidden node)
+M, K, N = SIZES
+n, k, l, j, i, c = INDEX
 SIZE_OF = {n: N, k: K, l: M, j: M, i: M, c: K}
 
 
@@ -164,26 +165,9 @@ def joma_indexed(
         raise UnknownNameError(f"unknown loss {loss!r}; expected 'squared' or none")
     z, v, vm, x = (sp.IndexedBase(s, real=True) for s in ("z", "v", "vm", "x"))
     T, eta_w, eta_z = (sp.Symbol(s, positive=True) for s in ("T", "eta_w", "eta_z"))
-
-    def b(idx: sp.Symbol) -> sp.Expr:
-        if attention == "linear":
-            return x[n, idx] * z[idx]
-        num = x[n, idx] * sp.exp(z[idx] / T)
-        if attention == "exp":
-            return num
-        return num / sp.Sum(x[n, j] * sp.exp(z[j] / T), (j, 1, M))
-
-    pre = sp.Sum(v[k, l] * b(l), (l, 1, M)) + vm[k]
-    if layernorm:
-        pre = pre / sp.sqrt(sp.Sum(b(j) ** 2, (j, 1, M)) + 1)
-    if loss == "squared":
-        y = sp.IndexedBase("y", real=True)
-        total = sp.Sum(sp.Sum((phi(pre) - y[k, n]) ** 2, (k, 1, K)), (n, 1, N)) / (2 * N)
-        target = ("y", (k, n))
-    else:
-        g = sp.IndexedBase("g", real=True)
-        total = -sp.Sum(sp.Sum(g[k, n] * phi(pre), (k, 1, K)), (n, 1, N)) / N
-        target = ("g", (k, n))
+    target = ("y", (k, n)) if loss == "squared" else ("g", (k, n))
+    arrays = {"z": z, "v": v, "vm": vm, "x": x, target[0]: sp.IndexedBase(target[0], real=True)}
+    total = index_loss(attention, phi, arrays, T, loss=loss, layernorm=layernorm)
     blocks = (
         ("v", (c, i), -eta_w * collapse(total.diff(v[c, i]))),
         ("vm", (c,), -eta_w * collapse(total.diff(vm[c]))),
