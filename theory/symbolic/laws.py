@@ -1,0 +1,161 @@
+"""Discover every polynomial conservation law of a flow up to a degree: exact linear algebra.
+
+An ansatz :math:`Q = \\sum_j c_j m_j(\\theta)` over the monomials :math:`m_j` of degree
+:math:`1..d` in the state is conserved iff
+
+.. math::
+
+    \\dot Q = \\sum_j c_j \\, \\nabla m_j \\cdot F(\\theta) \\equiv 0
+
+as a function of the state, the data and the arbitrary-function values.  Each
+:math:`\\nabla m_j\\cdot F` is brought to the prover's normal form (exponentials of monomials
+as generators, :math:`\\phi'` values as symbols, :mod:`theory.symbolic.zero`), all are put over
+one common denominator, and the coefficients of every monomial in those atoms must vanish:
+a linear system :math:`A c = 0` whose entries are rational functions of the constants
+(learning rates, temperature).  Its null space over :math:`\\mathbb Q(\\text{constants})` is
+computed exactly (SymPy ``DomainMatrix``), so the laws may depend on the constants (e.g.
+:math:`z_l - \\frac{\\eta_z}{2T\\eta_w} v_l^2`).  The result is a basis of *all* polynomial
+laws of degree :math:`\\le d` (Marcotte, Gribonval & Peyre, NeurIPS 2023, sec. 4: the linear
+system on the coefficients of a polynomial ansatz).  Each law is then proved by
+:func:`theory.symbolic.prove.prove`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.polys.matrices import DomainMatrix
+
+from ..errors import InvalidArgument
+from .flow import Flow
+from .zero import _exp_generators, _undefined_applications
+
+__all__ = ["MAX_UNKNOWNS", "PolynomialLaws", "polynomial_laws"]
+
+#: Largest ansatz (number of monomials) accepted; beyond it the system is refused with an estimate.
+MAX_UNKNOWNS = 2000
+
+
+@dataclass(frozen=True)
+class PolynomialLaws:
+    """A basis of the polynomial conservation laws of degree at most ``degree``.
+
+    Attributes
+    ----------
+    laws : tuple of sympy.Expr
+        Linearly independent laws (integer-free primitive form where possible).
+    degree : int
+    unknowns : int
+        Monomials in the ansatz.
+    equations : int
+        Rows of the linear system (monomials of the atoms).
+    """
+
+    laws: tuple[sp.Expr, ...]
+    degree: int
+    unknowns: int
+    equations: int
+
+
+def monomials(variables: Sequence[sp.Symbol], degree: int) -> list[sp.Expr]:
+    """Every monomial of degree ``1..degree`` in ``variables``."""
+    out: list[sp.Expr] = []
+    for d in range(1, degree + 1):
+        out += [sp.Mul(*c) for c in itertools.combinations_with_replacement(variables, d)]
+    return out
+
+
+def _normal_forms(exprs: list[sp.Expr]) -> list[sp.Expr]:
+    """The prover's normal form of several expressions with *shared* generator symbols."""
+    bundle = sp.Tuple(*exprs)
+    apps = _undefined_applications(bundle)
+    fresh = {a: sp.Symbol(f"_U{i}", real=True) for i, a in enumerate(apps)}
+    bundle = bundle.xreplace(fresh) if fresh else bundle
+    hyperbolic = [f for f in bundle.atoms(sp.tanh, sp.sinh, sp.cosh) if f.args[0].free_symbols]
+    if hyperbolic:
+        bundle = bundle.xreplace({f: f.rewrite(sp.exp) for f in hyperbolic})
+    bundle = _exp_generators(bundle)
+    return [sp.expand(e) for e in bundle]
+
+
+def polynomial_laws(
+    flow: Flow,
+    degree: int = 2,
+    *,
+    variables: Sequence[sp.Symbol] | None = None,
+    max_unknowns: int = MAX_UNKNOWNS,
+) -> PolynomialLaws:
+    """All polynomial conservation laws of ``flow`` of degree ``1..degree`` in ``variables``.
+
+    Parameters
+    ----------
+    flow : Flow
+    degree : int
+        Largest total degree of the ansatz (1 to 6).
+    variables : sequence of sympy.Symbol, optional
+        State variables the laws may use (default: the whole state).
+    max_unknowns : int
+        Refuse an ansatz with more monomials than this (with the count, before any work).
+
+    Returns
+    -------
+    PolynomialLaws
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from theory.models.network import network
+    >>> from theory.symbolic import derive_flow
+    >>> u1, u2, v1, v2, x = sp.symbols("u1 u2 v1 v2 x", real=True)
+    >>> spec = network(u1 * v1 * x + u2 * v2 * x, {"u": [u1, u2], "v": [v1, v2]}, [x])
+    >>> polynomial_laws(derive_flow(spec), 2).laws  # U^T U - V^T V, plus u1 v2 - u2 v1 since r > n, m
+    (u1*v2 - u2*v1, u1**2 - v1**2, u1*u2 - v1*v2, u2**2 - v2**2)
+    """
+    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 6:
+        raise InvalidArgument(f"degree must be an integer in [1, 6], got {degree!r}")
+    variables = tuple(flow.state if variables is None else variables)
+    unknown = [v for v in variables if v not in set(flow.state)]
+    if unknown:
+        raise InvalidArgument(f"variables {unknown} are not state variables of the flow")
+    n_monos = sum(sp.binomial(len(variables) + d - 1, d) for d in range(1, degree + 1))  # combinations with replacement
+    if n_monos > max_unknowns:
+        raise InvalidArgument(
+            f"the degree-{degree} ansatz in {len(variables)} variables has {n_monos} monomials, more than "
+            f"max_unknowns={max_unknowns}; lower the degree or pass fewer variables"
+        )
+    monos = monomials(variables, degree)
+    velocity = flow.velocity()
+    ders = [sp.Add(*(sp.diff(m, s) * velocity[s] for s in m.free_symbols)) for m in monos]
+    forms = _normal_forms(ders)
+    fractions = [sp.fraction(sp.together(f)) for f in forms]
+    common = sp.lcm_list([den for _, den in fractions]) if fractions else sp.Integer(1)
+    constants = set(flow.spec.constants)
+    numerators = [sp.expand(num * sp.cancel(common / den)) for num, den in fractions]
+    atoms = sorted(set().union(*(e.free_symbols for e in numerators)) - constants, key=sp.default_sort_key) or [
+        sp.Symbol("_one")
+    ]
+    polys = [sp.Poly(e, *atoms) for e in numerators]
+    rows = sorted({m for p in polys for m in p.monoms()})
+    index = {m: r for r, m in enumerate(rows)}
+    entries: list[list[sp.Expr]] = [[sp.Integer(0)] * len(monos) for _ in rows]
+    for j, p in enumerate(polys):
+        for m, coeff in p.terms():
+            entries[index[m]][j] = coeff.as_expr() if hasattr(coeff, "as_expr") else sp.sympify(coeff)
+    laws: list[sp.Expr] = []
+    if rows:
+        gens = sorted(constants, key=sp.default_sort_key)
+        domain = sp.QQ.frac_field(*gens) if gens else sp.QQ
+        A = DomainMatrix.from_list_sympy(len(rows), len(monos), entries).convert_to(domain)
+        basis = A.nullspace().to_Matrix()
+        vectors = [basis.row(r) for r in range(basis.rows)]
+    else:
+        vectors = [sp.Matrix([[1 if i == j else 0 for i in range(len(monos))]]) for j in range(len(monos))]
+    for vec in vectors:
+        coeffs = [sp.factor(sp.together(c)) for c in vec]
+        lead = next(c for c in coeffs if c != 0)  # the first monomial of the ansatz gets coefficient 1
+        law = sp.Add(*(sp.factor(c / lead) * m for c, m in zip(coeffs, monos, strict=True) if c != 0))
+        laws.append(law)
+    return PolynomialLaws(tuple(laws), degree, len(monos), len(rows))
