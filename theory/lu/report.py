@@ -5,7 +5,8 @@ the expectations (identity slope about 1 with the query fixed; negative control 
 FC convergence and mutual promotion) and render one human summary.  The CLI only parses
 arguments and calls :func:`synthetic_report` / :func:`sst_report`.
 
-Verdict thresholds (the reasons are in the docstrings of the constants below).
+Verdict thresholds: the slope band and the negative-control slope of
+:mod:`theory.numeric.slopes` (shared with ``theory check``), and :data:`theory.lu.synthetic.CONTROL_MIN_RATIO`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
 from .identity import core_identity
 from .sst import load_sst
 from .sst_experiment import run_sst
 from .synthetic import (
-    CONTROL_MAX_SLOPE,
     CONTROL_MIN_RATIO,
     ablation_study,
     convergence_study,
@@ -26,12 +27,7 @@ from .synthetic import (
     side_condition_sweep,
 )
 
-__all__ = ["SLOPE_RANGE", "Report", "sst_report", "synthetic_report"]
-
-# A first-order discretisation drifts by O(eta) at a fixed horizon: slope 1.  Three rates a
-# factor 2 apart inside the asymptotic regime fit 1 +- 0.05 (measured); 0.8..1.25 leaves room
-# for the O(eta^2) correction without accepting an O(1) (slope 0) or O(sqrt eta) drift.
-SLOPE_RANGE = (0.8, 1.25)
+__all__ = ["Report", "sst_report", "synthetic_report"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ def synthetic_report(
         data, classifier, ident, lrs=lrs, horizon=horizon, d=d, seed=seed, train_query=True
     )
     conv, hist_conv = convergence_study(data, classifier, ident, epochs=epochs, lr=lr, d=d, seed=seed)
-    slope_ok = SLOPE_RANGE[0] <= ident_q_fixed["slope"] <= SLOPE_RANGE[1]
+    slope_ok = SLOPE_BAND[0] <= ident_q_fixed["slope"] <= SLOPE_BAND[1]
     ratio = ident_q_trained["max_rel_drift"][-1] / max(ident_q_fixed["max_rel_drift"][-1], 1e-300)
     broken = ident_q_trained["slope"] < CONTROL_MAX_SLOPE and ratio > CONTROL_MIN_RATIO
     checks = {
@@ -91,7 +87,7 @@ def synthetic_report(
         "identity": ident_q_fixed,
         "negative_control": {**ident_q_trained, "rel_drift_ratio_vs_fixed_q": ratio, "flag": broken},
         "convergence": conv,
-        "slope_range": list(SLOPE_RANGE),
+        "slope_range": list(SLOPE_BAND),
     }
     if classifier == "FC":
         checks["scores_monotone"] = conv["scores_monotone"]
