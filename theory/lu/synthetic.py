@@ -23,6 +23,8 @@ section 5 and Figs. 1-3.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -198,13 +200,13 @@ def ablation_study(
     freezing the embeddings slows the score growth.
     """
     batch, p0, _ = _start(data, classifier, d=d, hidden=16, seed=seed, frozen=False)
-    runs = {}
-    for name, kw in (
-        ("full", {}),
-        ("keys_frozen", {"train_keys": False}),
-        ("embeddings_frozen", {"train_embeddings": False}),
+    full_cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=epochs)
+    runs: dict[str, Any] = {}
+    for name, cfg in (
+        ("full", full_cfg),
+        ("keys_frozen", replace(full_cfg, train_keys=False)),
+        ("embeddings_frozen", replace(full_cfg, train_embeddings=False)),
     ):
-        cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=epochs, **kw)
         _, hist = descend(p0, batch, cfg, track=data.topic_words)
         runs[name] = _summary(hist)
     full, kf, ef = runs["full"], runs["keys_frozen"], runs["embeddings_frozen"]

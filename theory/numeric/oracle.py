@@ -144,6 +144,7 @@ def check_entry(entry: Any, *, etas: tuple[float, ...] = ETAS, seed: int = 0) ->
 
 
 def _check_entry(entry: Any, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
+    details: dict[str, Any] | None  # set-up facts, or the independent computation's report
     if entry.kind != "invariant" and entry.name in EXTRA_CHECKS:
         details = EXTRA_CHECKS[entry.name](entry.module)
         return CheckResult(
