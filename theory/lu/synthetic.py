@@ -1,6 +1,6 @@
 """The synthetic-topic experiments of Lu, Mao & Nayak (2021): identity, convergence, ablations.
 
-Role: orchestrate runs of :func:`theory.lu.train.descend` on
+Role: orchestrate runs of :func:`theory.lu.train.train_classifier` on
 :func:`theory.lu.data.make_synthetic` data and turn them into JSON-able reports.
 
 * :func:`identity_study` - non-topic words frozen at the side conditions (:math:`w_j = 0`,
@@ -33,7 +33,7 @@ from ..numeric.slopes import fit_slope
 from .data import SyntheticTopics, make_synthetic
 from .identity import CoreIdentity, identity_residuals
 from .model import Batch, init_params
-from .train import History, TrainConfig, accuracy, descend
+from .train import History, TrainConfig, accuracy, train_classifier
 
 __all__ = [
     "ablation_study",
@@ -108,7 +108,7 @@ def identity_study(
             frozen_words=frozen,
             train_query=train_query,
         )
-        _, hist = descend(p0, batch, cfg, track=data.topic_words)
+        _, hist = train_classifier(p0, batch, cfg, track=data.topic_words)
         res = identity_residuals(hist, data.m, ident)
         rows.append((lr, epochs, res, hist.seconds))
         hists.append(hist)
@@ -173,7 +173,7 @@ def convergence_study(
     """The paper's run (every word trainable, query fixed) and its convergence figures."""
     batch, p0, _ = _start(data, classifier, d=d, hidden=hidden, seed=seed, frozen=False)
     cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=record_every)
-    p, hist = descend(p0, batch, cfg, track=data.topic_words)
+    p, hist = train_classifier(p0, batch, cfg, track=data.topic_words)
     out = _summary(hist)
     out.update(growth_rates(hist))
     out["epochs"] = epochs
@@ -207,7 +207,7 @@ def ablation_study(
         ("keys_frozen", replace(full_cfg, train_keys=False)),
         ("embeddings_frozen", replace(full_cfg, train_embeddings=False)),
     ):
-        _, hist = descend(p0, batch, cfg, track=data.topic_words)
+        _, hist = train_classifier(p0, batch, cfg, track=data.topic_words)
         runs[name] = _summary(hist)
     full, kf, ef = runs["full"], runs["keys_frozen"], runs["embeddings_frozen"]
     runs["norm_promoted_by_scores"] = full["mean_qw"] > kf["mean_qw"]
@@ -246,7 +246,7 @@ def side_condition_sweep(
             for frozen in (False, True):
                 batch, p0, fw = _start(data, classifier, d=10, hidden=16, seed=seed, frozen=frozen)
                 cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=5, frozen_words=fw)
-                _, hist = descend(p0, batch, cfg, track=data.topic_words)
+                _, hist = train_classifier(p0, batch, cfg, track=data.topic_words)
                 res[frozen] = (identity_residuals(hist, m, ident), hist)
             (r, hist), (rf, _) = res[False], res[True]
             rows.append(

@@ -1,6 +1,6 @@
 """Full-batch gradient descent for the Lu et al. attention classifier, with ablations.
 
-Role: the simulation stage of :mod:`theory.lu`.  :func:`descend` applies
+Role: the simulation stage of :mod:`theory.lu`.  :func:`train_classifier` applies
 
 .. math::
 
@@ -11,6 +11,10 @@ freezing (the identity's side condition "non-topic words stay put") and group sw
 (the paper's ablations: keys frozen, embeddings frozen; query trained as the negative
 control), and records the tracked words' scores :math:`s_t = q^\\top k_t` and squared
 embedding norms :math:`\\|w_t\\|^2` at every recorded epoch.
+
+The project's one ``descend`` (:func:`theory.numeric.descent.descend`) is the generic Euler step
+on a flattened vector field; this loop works on the classifier's parameter dictionary, with
+per-word masks, group switches and records, so it has its own name.
 
 References
 ----------
@@ -30,7 +34,7 @@ from ..errors import BlowUpError, InvalidArgument
 from .classifiers import check_classifier
 from .model import Batch, Forward, forward, loss_and_grad
 
-__all__ = ["History", "TrainConfig", "accuracy", "descend"]
+__all__ = ["History", "TrainConfig", "accuracy", "train_classifier"]
 
 # Gradient descent on cross-entropy that climbs to this many times its initial loss (+1) has
 # left the stable step-size range: it is reported as a blow-up, not returned as a result.
@@ -119,7 +123,7 @@ def accuracy(classifier: str, p: dict[str, np.ndarray], batch: Batch) -> float:
     return float(np.mean(np.argmax(z, axis=1) == batch.labels))
 
 
-def descend(
+def train_classifier(
     params: dict[str, np.ndarray],
     batch: Batch,
     config: TrainConfig,
