@@ -11,8 +11,9 @@ Verdict thresholds: the slope band and the negative-control slope of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
@@ -27,7 +28,7 @@ from .synthetic import (
     side_condition_sweep,
 )
 
-__all__ = ["Report", "sst_report", "synthetic_report"]
+__all__ = ["Report", "SyntheticConfig", "sst_report", "synthetic_report"]
 
 
 @dataclass(frozen=True)
@@ -40,24 +41,82 @@ class Report:
     arrays: dict
 
 
-def synthetic_report(
-    *,
-    classifier: str = "FC",
-    epochs: int = 5000,
-    lr: float = 0.1,
-    d: int = 10,
-    seed: int = 0,
-    n_sentences: int = 5000,
-    n_nontopic: int = 5000,
-    m: int = 20,
-    lrs: tuple[float, ...] = (0.8, 0.4, 0.2),
-    horizon: float = 500.0,
-    ablation_epochs: int = 2000,
-    sweep: bool = False,
-    sweep_epochs: int = 1000,
-    sweep_sentences: int = 5000,
-) -> Report:
-    """Identity (+ negative control), convergence, ablations (FC) and optionally the sweep."""
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Settings of ``theory lu synthetic`` (defaults: the paper's synthetic set-up).
+
+    Attributes
+    ----------
+    classifier : {"FC", "TC", "TL"}
+    epochs, lr : int, float
+        Convergence run: full-batch epochs and learning rate (paper: 0.1).
+    d : int
+        Embedding and key dimension.
+    seed : int
+        Data and initialisation seed.
+    n_sentences, n_nontopic, m : int
+        Synthetic data: sentences, non-topic words, words per sentence.
+    lrs : tuple of float
+        Learning rates of the identity study (at least two: the slope is fitted over them).
+    horizon : float
+        Fixed horizon :math:`T = \\eta \\cdot` epochs of the identity study.
+    ablation_epochs : int
+        Epochs of each ablation run (FC only).
+    sweep : bool
+        Also run the side-condition sweep, with ``sweep_epochs`` and ``sweep_sentences``.
+    """
+
+    classifier: str = "FC"
+    epochs: int = 5000
+    lr: float = 0.1
+    d: int = 10
+    seed: int = 0
+    n_sentences: int = 5000
+    n_nontopic: int = 5000
+    m: int = 20
+    lrs: tuple[float, ...] = (0.8, 0.4, 0.2)
+    horizon: float = 500.0
+    ablation_epochs: int = 2000
+    sweep: bool = False
+    sweep_epochs: int = 1000
+    sweep_sentences: int = 5000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lrs", tuple(float(x) for x in self.lrs))
+
+    @classmethod
+    def from_namespace(cls, ns: object) -> SyntheticConfig:
+        """The fields present as attributes of ``ns`` (e.g. parsed CLI arguments); defaults for the rest."""
+        return cls(**{f.name: getattr(ns, f.name) for f in fields(cls) if hasattr(ns, f.name)})
+
+
+def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -> Report:
+    """Identity (+ negative control), convergence, ablations (FC) and optionally the sweep.
+
+    Parameters
+    ----------
+    config : SyntheticConfig, optional
+        The settings (default: ``SyntheticConfig()``).
+    **changes
+        Fields of :class:`SyntheticConfig` to override, e.g. ``synthetic_report(epochs=100)``.
+
+    Returns
+    -------
+    Report
+        Verdict: identity slope in :data:`theory.numeric.slopes.SLOPE_BAND`, negative control
+        below :data:`theory.numeric.slopes.CONTROL_MAX_SLOPE` and at least
+        :data:`theory.lu.synthetic.CONTROL_MIN_RATIO` times the fixed-query drift, and (FC)
+        monotone scores, rising topic attention and mutual promotion.
+    """
+    cfg = replace(config or SyntheticConfig(), **changes)
+    classifier, epochs, lr, d, seed = cfg.classifier, cfg.epochs, cfg.lr, cfg.d, cfg.seed
+    n_sentences, n_nontopic, m, lrs, horizon = cfg.n_sentences, cfg.n_nontopic, cfg.m, cfg.lrs, cfg.horizon
+    ablation_epochs, sweep, sweep_epochs, sweep_sentences = (
+        cfg.ablation_epochs,
+        cfg.sweep,
+        cfg.sweep_epochs,
+        cfg.sweep_sentences,
+    )
     ident = core_identity()
     data = make_synthetic(n_sentences=n_sentences, n_nontopic=n_nontopic, m=m, seed=seed)
     ident_q_fixed, hist_exact = identity_study(data, classifier, ident, lrs=lrs, horizon=horizon, d=d, seed=seed)
