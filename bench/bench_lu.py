@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import theory.lu.model as lu_model  # noqa: E402
 from theory.lu.data import make_synthetic  # noqa: E402
 from theory.lu.model import Batch, init_params, loss_and_grad  # noqa: E402
-from theory.lu.train import TrainConfig, descend  # noqa: E402
+from theory.lu.train import TrainConfig, train_classifier  # noqa: E402
 
 
 def _loop_step(p: dict, corpus) -> float:
@@ -80,7 +80,7 @@ def main() -> int:
     p0 = init_params("FC", vocab_size=batch.v, n_classes=4, seed=0)
     cfg = TrainConfig("FC", epochs=args.epochs, lr=0.1, record_every=10)
     w0, c0 = time.perf_counter(), time.process_time()
-    _, hist = descend(p0, batch, cfg, track=data.topic_words)
+    _, hist = train_classifier(p0, batch, cfg, track=data.topic_words)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     fast_w, fast_c = _per_epoch(lambda: loss_and_grad("FC", p0, batch), 50)
     spread = lu_model._SPREAD

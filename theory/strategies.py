@@ -76,12 +76,12 @@ def simplex_frequencies(M: int, N: int | None = None, *, min_frequency: float = 
 
 def orthonormal_embeddings(n: int, d: int | None = None) -> st.SearchStrategy[np.ndarray]:
     """``(d, n)`` matrices with orthonormal columns (``d = n`` by default)."""
-    return _seeds().map(lambda s: _ortho(d or n, n, np.random.default_rng(s)))
+    return _seeds().map(lambda s: _ortho(n, d, rng=np.random.default_rng(s)))
 
 
 def almost_orthogonal_embeddings(n: int, d: int, eps: float) -> st.SearchStrategy[np.ndarray]:
     """``(d, n)`` unit columns with pairwise overlaps at most ``eps`` (``d >= n``)."""
-    return _seeds().map(lambda s: _almost(d, n, np.random.default_rng(s), eps=eps))
+    return _seeds().map(lambda s: _almost(n, d, rng=np.random.default_rng(s), eps=eps))
 
 
 def logits(M: int, *, T: float = 1.0, scale: float = 3.0) -> st.SearchStrategy[np.ndarray]:

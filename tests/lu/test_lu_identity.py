@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lu_tol import CONTROL_MAX_SLOPE, CONTROL_MIN_RATIO, SLOPE_TOL
 
 from theory.lu.data import make_synthetic
-from theory.lu.identity import CoreIdentityUnavailable, compile_identity, core_identity, fit_slope
+from theory.lu.identity import CoreIdentityUnavailable, compile_identity, core_identity
 from theory.lu.synthetic import identity_study
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -80,9 +80,3 @@ def test_lu_trainable_nontopic_words_make_the_identity_approximate(ident, small)
     assert hist.other_w_max[-1] > 0.0  # the non-topic words did move
     assert approx["max_abs_drift"][-1] > 3 * exact["max_abs_drift"][-1]
     assert approx["slope"] < 1.0 - SLOPE_TOL
-
-
-def test_lu_fit_slope_recovers_a_power() -> None:
-    x = np.array([0.1, 0.2, 0.4])
-    assert fit_slope(x, 3 * x**1.0) == pytest.approx(1.0)
-    assert fit_slope(x, 3 * x**0.5) == pytest.approx(0.5)

@@ -9,7 +9,7 @@ from theory.errors import BlowUpError, InvalidArgument
 from theory.lu.data import make_synthetic
 from theory.lu.model import Batch, init_params
 from theory.lu.synthetic import ablation_study, convergence_study
-from theory.lu.train import TrainConfig, descend
+from theory.lu.train import TrainConfig, train_classifier
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +45,12 @@ def test_lu_frozen_words_and_groups_do_not_move(small) -> None:
     p0 = init_params("TC", vocab_size=b.v, n_classes=4, seed=0)
     frozen = tuple(range(8, 50))
     cfg = TrainConfig(classifier="TC", epochs=20, lr=0.5, frozen_words=frozen)
-    p, _ = descend(p0, b, cfg, track=range(8))
+    p, _ = train_classifier(p0, b, cfg, track=range(8))
     assert np.array_equal(p["W"][8:50], p0["W"][8:50]) and np.array_equal(p["K"][8:50], p0["K"][8:50])
     assert np.array_equal(p["q"], p0["q"])  # the query is fixed by default
     assert not np.array_equal(p["W"][:8], p0["W"][:8])  # control: the others did move
     assert not np.array_equal(p["U"], p0["U"])  # TC trains its classifier ...
-    pf, _ = descend(init_params("FC", vocab_size=b.v, n_classes=4), b, TrainConfig("FC", epochs=5))
+    pf, _ = train_classifier(init_params("FC", vocab_size=b.v, n_classes=4), b, TrainConfig("FC", epochs=5))
     assert np.array_equal(pf["U"], init_params("FC", vocab_size=b.v, n_classes=4)["U"])  # ... FC not
 
 
@@ -58,7 +58,7 @@ def test_lu_divergence_is_reported(small) -> None:
     b = Batch(small.train)
     p0 = init_params("TC", vocab_size=b.v, n_classes=4, seed=0, emb_std=1.0)
     with pytest.raises(BlowUpError, match="lower the learning rate"):
-        descend(p0, b, TrainConfig("TC", epochs=200, lr=1e4))
+        train_classifier(p0, b, TrainConfig("TC", epochs=200, lr=1e4))
 
 
 @pytest.mark.parametrize(

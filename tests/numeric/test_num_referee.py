@@ -88,7 +88,7 @@ def test_descend_reports_blow_up_without_nans() -> None:
 
 
 def test_almost_orthogonal_coherence_bound() -> None:
-    u = almost_orthogonal_embeddings(40, 10, np.random.default_rng(0), eps=0.05)
+    u = almost_orthogonal_embeddings(10, 40, rng=np.random.default_rng(0), eps=0.05)
     assert coherence(u) <= 0.05
     np.testing.assert_allclose(np.linalg.norm(u, axis=0), 1.0, rtol=1e-14)
 

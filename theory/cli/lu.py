@@ -90,24 +90,9 @@ def _plots(kind: str, rep, out_dir: str | None) -> tuple[dict, tuple[str, ...]]:
 
 
 def _synthetic(args: argparse.Namespace) -> Result:
-    from ..lu.report import synthetic_report
+    from ..lu.report import SyntheticConfig, synthetic_report
 
-    rep = synthetic_report(
-        classifier=args.classifier,
-        epochs=args.epochs,
-        lr=args.lr,
-        d=args.d,
-        seed=args.seed,
-        n_sentences=args.n_sentences,
-        n_nontopic=args.n_nontopic,
-        m=args.m,
-        lrs=args.lrs,
-        horizon=args.horizon,
-        ablation_epochs=args.ablation_epochs,
-        sweep=args.sweep,
-        sweep_epochs=args.sweep_epochs,
-        sweep_sentences=args.sweep_sentences,
-    )
+    rep = synthetic_report(SyntheticConfig.from_namespace(args))
     extra, notes = _plots("synthetic", rep, args.plot)
     text = rep.text + "".join(f"\nfigure: {f}" for f in extra.get("plots", {}).get("written", []))
     return Result(data={**rep.data, **extra}, text=text, ok=rep.ok, notes=notes)

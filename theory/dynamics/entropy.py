@@ -1,6 +1,7 @@
 """Attention-entropy utilities: softmax, Shannon entropy, and the shape of an entropy curve.
 
-Role: the one place where "attention entropy" is defined for the JoMA experiments
+Role: the attention-entropy tools of the JoMA experiments (the entropy itself is
+:func:`theory.numeric.entropy.entropy`, re-exported here)
 (reduced dynamics, full one-block model, real text), so that every experiment measures the
 same quantity.  Natural logarithms throughout (entropy in nats).
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidArgument
+from ..numeric.entropy import entropy  # the one definition, re-exported for the experiments
 
 __all__ = [
     "EntropyShape",
@@ -53,21 +55,6 @@ def softmax(logits: np.ndarray, *, axis: int = -1, weights: np.ndarray | None = 
     if np.any(total <= 0):
         raise InvalidArgument("softmax weights sum to zero; give at least one positive frequency")
     return shifted / total
-
-
-def entropy(p: np.ndarray, *, axis: int = -1) -> np.ndarray:
-    r"""Shannon entropy in nats, :math:`H(p) = -\sum_l p_l \ln p_l` (with :math:`0 \ln 0 = 0`).
-
-    Parameters
-    ----------
-    p : ndarray
-        Probabilities along ``axis`` (each slice must sum to 1 within 1e-8).
-    """
-    q = np.asarray(p, dtype=float)
-    if np.any(q < 0) or not np.allclose(np.sum(q, axis=axis), 1.0, atol=1e-8):
-        raise InvalidArgument("entropy needs probability vectors (non-negative, summing to 1)")
-    logs = np.log(np.where(q > 0, q, 1.0))
-    return -np.sum(q * logs, axis=axis)
 
 
 def uniform_causal_mean_entropy(n: int) -> float:

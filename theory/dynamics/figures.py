@@ -83,11 +83,11 @@ def _components(quick: bool = False) -> Figure:
     steps = round(t_end / lr)
     salient = np.zeros(setup.M, dtype=bool)
     salient[: setup.C] = True
-    theta, norms = np.array(theta0), []
+    theta, norm_rows = np.array(theta0), []
     for _ in range(steps + 1):
-        norms.append(np.linalg.norm(model.projections(theta)[1], axis=0))
+        norm_rows.append(np.linalg.norm(model.projections(theta)[1], axis=0))
         theta = theta + lr * model.velocity(theta)
-    norms = np.array(norms)
+    norms = np.array(norm_rows)  # (steps + 1, M)
     growth = norms - norms[0]
     t = lr * np.arange(steps + 1)
     V0, V1 = model.projections(theta0)[1], model.projections(theta)[1]

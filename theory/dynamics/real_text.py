@@ -21,6 +21,7 @@ import collections
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,10 +84,11 @@ def load_sst_tokens(path: str | Path, *, vocab: int = 2000) -> tuple[np.ndarray,
     return np.asarray(ids, dtype=np.int64), words
 
 
-def _model(torch, cfg: RealTextConfig, n_vocab: int):
+def _model(torch: Any, cfg: RealTextConfig, n_vocab: int) -> Any:
     nn = torch.nn
+    module: Any = nn.Module  # torch is optional and untyped here: the base class is dynamic
 
-    class Block(nn.Module):
+    class Block(module):
         def __init__(self) -> None:
             super().__init__()
             self.ln1, self.ln2 = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
@@ -105,7 +107,7 @@ def _model(torch, cfg: RealTextConfig, n_vocab: int):
             x = x + self.proj((p @ v).transpose(1, 2).reshape(B, L, D))
             return x + self.mlp(self.ln2(x)), p
 
-    class LM(nn.Module):
+    class LM(module):
         def __init__(self) -> None:
             super().__init__()
             self.tok = nn.Embedding(n_vocab, cfg.d_model)
@@ -132,7 +134,7 @@ def _model(torch, cfg: RealTextConfig, n_vocab: int):
     return LM()
 
 
-def _entropies(torch, probs) -> list[float]:
+def _entropies(torch: Any, probs: Any) -> list[float]:
     out = []
     for p in probs:
         logp = torch.log(p.clamp_min(1e-30))
@@ -169,7 +171,9 @@ def run_real_text(path: str | Path, cfg: RealTextConfig | None = None) -> dict:
         model = _model(torch, cfg, len(words))
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         t0 = time.perf_counter()
-        steps, curves, vloss = [], [[] for _ in range(cfg.layers)], []
+        steps: list[int] = []
+        curves: list[list[float]] = [[] for _ in range(cfg.layers)]
+        vloss: list[float] = []
         g = torch.Generator().manual_seed(cfg.seed + 1)
         for step in range(cfg.steps + 1):
             if step % cfg.log_every == 0:

@@ -16,7 +16,7 @@ H. Lu, Y. Mao, A. Nayak, "On the Dynamics of Training Attention Models", ICLR 20
 from .data import BagCorpus, SyntheticTopics, make_synthetic
 from .identity import CoreIdentity, CoreIdentityUnavailable, core_identity, identity_residuals
 from .model import Batch, forward, init_params, loss_and_grad
-from .train import History, TrainConfig, accuracy, descend
+from .train import History, TrainConfig, accuracy, train_classifier
 
 __all__ = [
     "BagCorpus",
@@ -28,10 +28,10 @@ __all__ = [
     "TrainConfig",
     "accuracy",
     "core_identity",
-    "descend",
     "forward",
     "identity_residuals",
     "init_params",
     "loss_and_grad",
     "make_synthetic",
+    "train_classifier",
 ]

@@ -17,7 +17,7 @@ is constant along gradient flow, and with zero initialisation gives the curve
 :math:`\\|q\\|\\,\\|w_t\\| = F(s_t, m)`.  Gradient descent with rate :math:`\\eta` is a
 first-order discretisation: run to a fixed time :math:`T = \\eta \\cdot \\text{epochs}`, the
 drift :math:`\\max_t |I(t) - I(0)|` is :math:`O(\\eta)`, so its log-log slope against
-:math:`\\eta` is about 1 (:func:`fit_slope`).  With the query trained the drift is
+:math:`\\eta` is about 1 (:func:`theory.numeric.slopes.fit_slope`).  With the query trained the drift is
 :math:`O(1)` and does not shrink (slope about 0): the negative control.
 
 References
@@ -44,7 +44,6 @@ __all__ = [
     "CoreIdentity",
     "CoreIdentityUnavailable",
     "core_identity",
-    "fit_slope",
     "identity_residuals",
 ]
 
@@ -195,11 +194,3 @@ def _subsample(epochs: np.ndarray, values: np.ndarray, points: int = 41) -> dict
     """About ``points`` evenly spaced records (first and last included) for the JSON."""
     idx = np.unique(np.linspace(0, epochs.size - 1, min(points, epochs.size)).round().astype(int))
     return {"epochs": epochs[idx].tolist(), "max_abs_drift": values[idx].tolist()}
-
-
-def fit_slope(x: np.ndarray | list[float], y: np.ndarray | list[float]) -> float:
-    """Least-squares slope of :math:`\\log y` against :math:`\\log x` (the observed order)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.size < 2 or np.any(x <= 0) or np.any(y <= 0):
-        raise InvalidArgument("fit_slope needs >= 2 points with positive x and y")
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])

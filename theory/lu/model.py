@@ -34,6 +34,7 @@ section 3 and Lemma 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sps
@@ -90,7 +91,7 @@ class Forward:
     context: np.ndarray  # (N, d_e)
     logits: np.ndarray  # (N, n_classes)
     loss: float
-    cache: object
+    cache: tuple[Any, np.ndarray]  # (classifier cache, (N,) log-sum-exp of the logits)
     batch: Batch
 
     @property

@@ -5,20 +5,22 @@ the expectations (identity slope about 1 with the query fixed; negative control 
 FC convergence and mutual promotion) and render one human summary.  The CLI only parses
 arguments and calls :func:`synthetic_report` / :func:`sst_report`.
 
-Verdict thresholds (the reasons are in the docstrings of the constants below).
+Verdict thresholds: the slope band and the negative-control slope of
+:mod:`theory.numeric.slopes` (shared with ``theory check``), and :data:`theory.lu.synthetic.CONTROL_MIN_RATIO`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
+from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
 from .identity import core_identity
 from .sst import load_sst
 from .sst_experiment import run_sst
 from .synthetic import (
-    CONTROL_MAX_SLOPE,
     CONTROL_MIN_RATIO,
     ablation_study,
     convergence_study,
@@ -26,12 +28,7 @@ from .synthetic import (
     side_condition_sweep,
 )
 
-__all__ = ["SLOPE_RANGE", "Report", "sst_report", "synthetic_report"]
-
-# A first-order discretisation drifts by O(eta) at a fixed horizon: slope 1.  Three rates a
-# factor 2 apart inside the asymptotic regime fit 1 +- 0.05 (measured); 0.8..1.25 leaves room
-# for the O(eta^2) correction without accepting an O(1) (slope 0) or O(sqrt eta) drift.
-SLOPE_RANGE = (0.8, 1.25)
+__all__ = ["Report", "SyntheticConfig", "sst_report", "synthetic_report"]
 
 
 @dataclass(frozen=True)
@@ -44,24 +41,82 @@ class Report:
     arrays: dict
 
 
-def synthetic_report(
-    *,
-    classifier: str = "FC",
-    epochs: int = 5000,
-    lr: float = 0.1,
-    d: int = 10,
-    seed: int = 0,
-    n_sentences: int = 5000,
-    n_nontopic: int = 5000,
-    m: int = 20,
-    lrs: tuple[float, ...] = (0.8, 0.4, 0.2),
-    horizon: float = 500.0,
-    ablation_epochs: int = 2000,
-    sweep: bool = False,
-    sweep_epochs: int = 1000,
-    sweep_sentences: int = 5000,
-) -> Report:
-    """Identity (+ negative control), convergence, ablations (FC) and optionally the sweep."""
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """Settings of ``theory lu synthetic`` (defaults: the paper's synthetic set-up).
+
+    Attributes
+    ----------
+    classifier : {"FC", "TC", "TL"}
+    epochs, lr : int, float
+        Convergence run: full-batch epochs and learning rate (paper: 0.1).
+    d : int
+        Embedding and key dimension.
+    seed : int
+        Data and initialisation seed.
+    n_sentences, n_nontopic, m : int
+        Synthetic data: sentences, non-topic words, words per sentence.
+    lrs : tuple of float
+        Learning rates of the identity study (at least two: the slope is fitted over them).
+    horizon : float
+        Fixed horizon :math:`T = \\eta \\cdot` epochs of the identity study.
+    ablation_epochs : int
+        Epochs of each ablation run (FC only).
+    sweep : bool
+        Also run the side-condition sweep, with ``sweep_epochs`` and ``sweep_sentences``.
+    """
+
+    classifier: str = "FC"
+    epochs: int = 5000
+    lr: float = 0.1
+    d: int = 10
+    seed: int = 0
+    n_sentences: int = 5000
+    n_nontopic: int = 5000
+    m: int = 20
+    lrs: tuple[float, ...] = (0.8, 0.4, 0.2)
+    horizon: float = 500.0
+    ablation_epochs: int = 2000
+    sweep: bool = False
+    sweep_epochs: int = 1000
+    sweep_sentences: int = 5000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lrs", tuple(float(x) for x in self.lrs))
+
+    @classmethod
+    def from_namespace(cls, ns: object) -> SyntheticConfig:
+        """The fields present as attributes of ``ns`` (e.g. parsed CLI arguments); defaults for the rest."""
+        return cls(**{f.name: getattr(ns, f.name) for f in fields(cls) if hasattr(ns, f.name)})
+
+
+def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -> Report:
+    """Identity (+ negative control), convergence, ablations (FC) and optionally the sweep.
+
+    Parameters
+    ----------
+    config : SyntheticConfig, optional
+        The settings (default: ``SyntheticConfig()``).
+    **changes
+        Fields of :class:`SyntheticConfig` to override, e.g. ``synthetic_report(epochs=100)``.
+
+    Returns
+    -------
+    Report
+        Verdict: identity slope in :data:`theory.numeric.slopes.SLOPE_BAND`, negative control
+        below :data:`theory.numeric.slopes.CONTROL_MAX_SLOPE` and at least
+        :data:`theory.lu.synthetic.CONTROL_MIN_RATIO` times the fixed-query drift, and (FC)
+        monotone scores, rising topic attention and mutual promotion.
+    """
+    cfg = replace(config or SyntheticConfig(), **changes)
+    classifier, epochs, lr, d, seed = cfg.classifier, cfg.epochs, cfg.lr, cfg.d, cfg.seed
+    n_sentences, n_nontopic, m, lrs, horizon = cfg.n_sentences, cfg.n_nontopic, cfg.m, cfg.lrs, cfg.horizon
+    ablation_epochs, sweep, sweep_epochs, sweep_sentences = (
+        cfg.ablation_epochs,
+        cfg.sweep,
+        cfg.sweep_epochs,
+        cfg.sweep_sentences,
+    )
     ident = core_identity()
     data = make_synthetic(n_sentences=n_sentences, n_nontopic=n_nontopic, m=m, seed=seed)
     ident_q_fixed, hist_exact = identity_study(data, classifier, ident, lrs=lrs, horizon=horizon, d=d, seed=seed)
@@ -69,7 +124,7 @@ def synthetic_report(
         data, classifier, ident, lrs=lrs, horizon=horizon, d=d, seed=seed, train_query=True
     )
     conv, hist_conv = convergence_study(data, classifier, ident, epochs=epochs, lr=lr, d=d, seed=seed)
-    slope_ok = SLOPE_RANGE[0] <= ident_q_fixed["slope"] <= SLOPE_RANGE[1]
+    slope_ok = SLOPE_BAND[0] <= ident_q_fixed["slope"] <= SLOPE_BAND[1]
     ratio = ident_q_trained["max_rel_drift"][-1] / max(ident_q_fixed["max_rel_drift"][-1], 1e-300)
     broken = ident_q_trained["slope"] < CONTROL_MAX_SLOPE and ratio > CONTROL_MIN_RATIO
     checks = {
@@ -91,7 +146,7 @@ def synthetic_report(
         "identity": ident_q_fixed,
         "negative_control": {**ident_q_trained, "rel_drift_ratio_vs_fixed_q": ratio, "flag": broken},
         "convergence": conv,
-        "slope_range": list(SLOPE_RANGE),
+        "slope_range": list(SLOPE_BAND),
     }
     if classifier == "FC":
         checks["scores_monotone"] = conv["scores_monotone"]

@@ -27,7 +27,7 @@ from .identity import CoreIdentity
 from .model import Batch, init_params
 from .purity import top_attended, word_purity
 from .sst import SSTData
-from .train import TrainConfig, accuracy, descend
+from .train import TrainConfig, accuracy, train_classifier
 
 __all__ = ["average_m", "identity_top_words", "run_sst"]
 
@@ -95,7 +95,7 @@ def run_sst(
     if not 0 <= early <= epochs:
         raise InvalidArgument(f"expected 0 <= early_epoch <= epochs, got {early}")
     cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=max(1, epochs // 50))
-    p, hist = descend(p0, batch, cfg, snapshot_epochs=(early, epochs))
+    p, hist = train_classifier(p0, batch, cfg, snapshot_epochs=(early, epochs))
     purity, df = word_purity(data.train)
     by_freq = np.argsort(-np.where(np.arange(batch.v) < 2, -1, df), kind="stable")[:top]
     early_top = top_attended(data.train, hist.snapshots[early]["attention"], k=top)

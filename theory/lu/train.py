@@ -1,6 +1,6 @@
 """Full-batch gradient descent for the Lu et al. attention classifier, with ablations.
 
-Role: the simulation stage of :mod:`theory.lu`.  :func:`descend` applies
+Role: the simulation stage of :mod:`theory.lu`.  :func:`train_classifier` applies
 
 .. math::
 
@@ -11,6 +11,10 @@ freezing (the identity's side condition "non-topic words stay put") and group sw
 (the paper's ablations: keys frozen, embeddings frozen; query trained as the negative
 control), and records the tracked words' scores :math:`s_t = q^\\top k_t` and squared
 embedding norms :math:`\\|w_t\\|^2` at every recorded epoch.
+
+The project's one ``descend`` (:func:`theory.numeric.descent.descend`) is the generic Euler step
+on a flattened vector field; this loop works on the classifier's parameter dictionary, with
+per-word masks, group switches and records, so it has its own name.
 
 References
 ----------
@@ -30,7 +34,7 @@ from ..errors import BlowUpError, InvalidArgument
 from .classifiers import check_classifier
 from .model import Batch, Forward, forward, loss_and_grad
 
-__all__ = ["History", "TrainConfig", "accuracy", "descend"]
+__all__ = ["History", "TrainConfig", "accuracy", "train_classifier"]
 
 # Gradient descent on cross-entropy that climbs to this many times its initial loss (+1) has
 # left the stable step-size range: it is reported as a blow-up, not returned as a result.
@@ -119,12 +123,12 @@ def accuracy(classifier: str, p: dict[str, np.ndarray], batch: Batch) -> float:
     return float(np.mean(np.argmax(z, axis=1) == batch.labels))
 
 
-def descend(
+def train_classifier(
     params: dict[str, np.ndarray],
     batch: Batch,
     config: TrainConfig,
     *,
-    track: Sequence[int] = (),
+    track: Sequence[int] | np.ndarray = (),
     focus: np.ndarray | None = None,
     snapshot_epochs: Sequence[int] = (),
 ) -> tuple[dict[str, np.ndarray], History]:
@@ -137,7 +141,7 @@ def descend(
     batch : Batch
         Training data.
     config : TrainConfig
-    track : sequence of int
+    track : sequence of int or ndarray of int
         Word ids whose score and squared norm are recorded.
     focus : ndarray of bool (nnz,), optional
         Entries whose attention mass is recorded (default: entries of tracked words).
@@ -158,13 +162,13 @@ def descend(
     cfg = config
     clf = cfg.classifier
     p = {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
-    track = np.asarray(track, dtype=np.int64)
-    if track.size and (track.min() < 0 or track.max() >= batch.v):
-        raise InvalidArgument(f"tracked word ids must lie in [0, {batch.v}), got {track.tolist()}")
+    tracked = np.asarray(track, dtype=np.int64)
+    if tracked.size and (tracked.min() < 0 or tracked.max() >= batch.v):
+        raise InvalidArgument(f"tracked word ids must lie in [0, {batch.v}), got {tracked.tolist()}")
     if focus is None:
-        focus = np.isin(batch.words, track)
+        focus = np.isin(batch.words, tracked)
     others = np.ones(batch.v, dtype=bool)
-    others[track] = False
+    others[tracked] = False
     word_mask = np.ones((batch.v, 1))
     frozen = np.asarray(cfg.frozen_words, dtype=np.int64)
     if frozen.size:
@@ -189,8 +193,8 @@ def descend(
         s = fwd.scores
         out["ep"].append(epoch)
         out["loss"].append(loss)
-        out["s"].append(s[track])
-        out["w2"].append(np.einsum("ij,ij->i", p["W"][track], p["W"][track]))
+        out["s"].append(s[tracked])
+        out["w2"].append(np.einsum("ij,ij->i", p["W"][tracked], p["W"][tracked]))
         out["q2"].append(float(p["q"] @ p["q"]))
         out["fa"].append(float(fwd.attention[focus].sum() / batch.n))
         out["os"].append(float(np.max(np.abs(s[others]), initial=0.0)))
@@ -225,8 +229,8 @@ def descend(
     hist = History(
         epochs=ep[in_rec],
         loss=np.asarray(out["loss"])[in_rec],
-        scores=np.asarray(out["s"]).reshape(ep.size, track.size)[in_rec],
-        w2=np.asarray(out["w2"]).reshape(ep.size, track.size)[in_rec],
+        scores=np.asarray(out["s"]).reshape(ep.size, tracked.size)[in_rec],
+        w2=np.asarray(out["w2"]).reshape(ep.size, tracked.size)[in_rec],
         q2=np.asarray(out["q2"])[in_rec],
         focus_attention=np.asarray(out["fa"])[in_rec],
         other_score_absmax=np.asarray(out["os"])[in_rec],

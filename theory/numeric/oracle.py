@@ -28,6 +28,7 @@ from ..errors import InvalidArgument, UnknownNameError
 from .ode import solve_flow
 from .oracle_cases import Case, build_case
 from .oracle_extra import EXTRA_CHECKS
+from .slopes import CONTROL_MAX_SLOPE, SLOPE_BAND, fit_slope
 
 __all__ = [
     "CONTROL_MAX_SLOPE",
@@ -39,8 +40,6 @@ __all__ = [
     "fit_slope",
 ]
 
-SLOPE_BAND = (0.8, 1.2)
-CONTROL_MAX_SLOPE = 0.3
 #: ODE drift below this counts as conserved (DOP853 at rtol 1e-10 reaches ~1e-10 here)
 ODE_CONSERVED = 1e-7
 #: ODE drift above this counts as a real drift for a negative control: 10x ODE_CONSERVED and 10^4x
@@ -82,12 +81,6 @@ class CheckResult:
     def as_dict(self) -> dict:
         """JSON-ready dictionary."""
         return asdict(self)
-
-
-def fit_slope(etas: np.ndarray | list[float] | tuple[float, ...], drifts: np.ndarray | list[float]) -> float:
-    """Least-squares slope of :math:`\\log d` against :math:`\\log\\eta` (zeros floored at 1e-300)."""
-    d = np.maximum(np.asarray(drifts, dtype=float), 1e-300)
-    return float(np.polyfit(np.log(np.asarray(etas, dtype=float)), np.log(d), 1)[0])
 
 
 def _drift(case: Case, states: np.ndarray, times: np.ndarray, eta: float, corrected: bool) -> float:
@@ -151,6 +144,7 @@ def check_entry(entry: Any, *, etas: tuple[float, ...] = ETAS, seed: int = 0) ->
 
 
 def _check_entry(entry: Any, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
+    details: dict[str, Any] | None  # set-up facts, or the independent computation's report
     if entry.kind != "invariant" and entry.name in EXTRA_CHECKS:
         details = EXTRA_CHECKS[entry.name](entry.module)
         return CheckResult(

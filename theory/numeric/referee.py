@@ -58,6 +58,7 @@ import numpy as np
 
 from ..errors import InvalidArgument, UnknownNameError
 from .embeddings import almost_orthogonal_embeddings, orthonormal_embeddings
+from .entropy import entropy
 from .finite_diff import central_gradient, complex_step_gradient
 
 __all__ = ["ACTIVATIONS", "ATTENTIONS", "LOSSES", "JomaReferee", "joma_referee"]
@@ -218,9 +219,7 @@ class JomaReferee:
 
     def attention_entropy(self, theta: np.ndarray) -> np.ndarray:
         """Shannon entropy :math:`-\\sum_l a_l \\log a_l` of each sample's attention, shape (N,)."""
-        a = self.attention_weights(theta)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -np.where(a > 0, a * np.log(a), 0.0).sum(axis=-1)
+        return entropy(self.attention_weights(theta))
 
     def projections(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(z, v, vm)``: logits (Q, M), :math:`v = W U` (K, M), :math:`v_m = W u_q` (K, Q)."""
@@ -319,9 +318,9 @@ def joma_referee(
     rng = np.random.default_rng(seed)
     n_tok = M + queries
     if embeddings == "orthonormal":
-        emb = orthonormal_embeddings(d or n_tok, n_tok, rng)
+        emb = orthonormal_embeddings(n_tok, d or n_tok, rng=rng)
     else:
-        emb = almost_orthogonal_embeddings(d or 4 * n_tok, n_tok, rng)
+        emb = almost_orthogonal_embeddings(n_tok, d or 4 * n_tok, rng=rng)
     if x is None:
         x = rng.dirichlet(np.ones(M), size=N)
     x = np.asarray(x, dtype=float)

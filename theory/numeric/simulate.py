@@ -17,6 +17,7 @@ from functools import cache
 import numpy as np
 
 from ..errors import InvalidArgument, UnknownNameError
+from .entropy import entropy
 from .indexed_flow import CompiledIndexedFlow, compile_indexed
 from .ode import METHODS, Trajectory, solve_flow
 
@@ -68,9 +69,7 @@ def _positive_float(name: str, value: float) -> float:
 
 
 def _entropy(b: np.ndarray) -> float:
-    a = b / b.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.mean(-np.where(a > 0, a * np.log(a), 0.0).sum(axis=1)))
+    return float(np.mean(entropy(b / b.sum(axis=1, keepdims=True))))
 
 
 def _attention(attention: str, x: np.ndarray, z: np.ndarray, T: float) -> np.ndarray:

@@ -94,7 +94,7 @@ def verdict_derivation(verdict: Verdict) -> Derivation:
     >>> s = spec.symbols
     >>> v = prove(derive_flow(spec), s["z1"] - s["eta_z"] / (2 * s["eta_w"] * s["T"]) * s["v1_1"] ** 2)
     >>> d = verdict_derivation(v)
-    >>> d.n_steps > 0, "\\dot{v}_{1,1}" in v.latex()
+    >>> d.n_steps > 0, r"\\dot{v}_{1,1}" in v.latex()
     (True, True)
     """
     flow = verdict.flow

@@ -81,11 +81,14 @@ def structured_derivative(flow: Flow, quantity: sp.Expr) -> StructuredDerivative
 
     Examples
     --------
+    Two hidden units, so the invariant's derivative is a sum that SymPy does not cancel on its own
+    (with one unit it cancels term by term and no lemma is needed):
+
     >>> from theory.models import joma_block
     >>> from theory.symbolic import derive_flow
-    >>> spec = joma_block(1, 1, 1, attention="exp")
+    >>> spec = joma_block(1, 2, 1, attention="exp")
     >>> s = spec.symbols
-    >>> inv = s["z1"] - s["eta_z"] / (2 * s["T"] * s["eta_w"]) * s["v1_1"] ** 2
+    >>> inv = s["z1"] - s["eta_z"] / (2 * s["T"] * s["eta_w"]) * (s["v1_1"] ** 2 + s["v2_1"] ** 2)
     >>> out = structured_derivative(derive_flow(spec), inv / (1 + inv**2))
     >>> out.derivative, len(out.lemmas)
     (0, 1)
