@@ -26,7 +26,7 @@ def linear_net() -> tuple[th.ModelSpec, sp.Matrix, sp.Matrix]:
 
 
 def softmax_logit() -> th.ModelSpec:
-    """One query ``q``, two keys ``k1, k2``, logits ``s_l = q k_l``, softmax attention over two tokens, value weight ``w``."""
+    """Softmax attention over two tokens: query ``q``, keys ``k1, k2``, logits ``q k_l``, value weight ``w``."""
     q, k1, k2, w = sp.symbols("q k1 k2 w", real=True)
     x1, x2, y = sp.symbols("x1 x2 y", real=True)
     eta_q, eta_k, eta_w = sp.symbols("eta_q eta_k eta_w", positive=True)

@@ -45,7 +45,7 @@ def test_linear_net_balancedness_proved_checked_simulated(net) -> None:
 
 
 def test_linear_net_negative_control(net) -> None:
-    spec, U, V = net
+    spec, _, _ = net
     assert th.prove(th.derive_flow(spec), "u11^2 - w11^2").verdict == "refuted"
     r = th.check(spec, "u11^2 - w11^2")
     assert r.verdict_numeric == "drifts", r.status
@@ -107,7 +107,7 @@ def test_joma_constructor_with_arbitrary_activation() -> None:
 
 
 def test_check_prints_nothing(net, capsys) -> None:
-    spec, U, V = net
+    spec, _, _ = net
     th.check(spec, "u11^2 + u12^2 - w11^2 - w21^2")
     th.simulate(spec, t_end=1.0)
     assert capsys.readouterr().out == ""
