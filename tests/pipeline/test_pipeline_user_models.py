@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sympy as sp
@@ -111,3 +112,19 @@ def test_check_prints_nothing(net, capsys) -> None:
     th.check(spec, "u11^2 + u12^2 - w11^2 - w21^2")
     th.simulate(spec, t_end=1.0)
     assert capsys.readouterr().out == ""
+
+
+def test_docs_example_runs() -> None:
+    """The block of docs/pipeline.md is real code: run it and assert what the page claims."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "pipeline.md").read_text()
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    ns: dict = {}
+    exec(compile(block, "docs/pipeline.md", "exec"), ns)
+    assert ns["v_net"].verdict == ns["v_att"].verdict == "proved"
+    for name in ("check_net", "check_att"):
+        assert ns[name].verdict_numeric == "conserved" and ns[name].slope >= MIN_CONSERVED_SLOPE
+    for name in ("control_net", "control_att"):
+        assert ns[name].verdict_numeric == "drifts" and ns[name].slope <= MAX_CONTROL_SLOPE
+    assert ns["run_net"].status == ns["run_att"].status == "ok"
+    assert ns["run_att"].trajectory.drift["law"] < 1e-8  # DOP853, rtol 1e-10, t = 5
+    assert "\\dot" in ns["tex"]
