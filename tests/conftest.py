@@ -13,25 +13,13 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+
+from theory.strategies import register_profiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SST_DIR = (REPO_ROOT / ".." / "shared" / "data" / "sst").resolve()
 
-settings.register_profile(
-    "ci",
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
-settings.register_profile(
-    "thorough",
-    max_examples=500,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("THEORY_PROFILE", "ci"))
+register_profiles()  # the profiles live in theory.strategies, so users' suites can load them too
 
 
 def profile() -> str:

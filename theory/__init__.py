@@ -12,8 +12,24 @@ Examples
 >>> q = [s[f"z{l}"] ** 2 - s["eta_z"] / s["eta_w"] * s[f"v1_{l}"] ** 2 for l in (1, 2)]
 >>> prove(derive_flow(spec), q).verdict
 'proved'
+
+A model of your own goes the whole way (``docs/pipeline.md``)::
+
+    spec = theory.models.custom(loss, params={"a": [a1, a2], "b": [b1, b2]}, rates={"a": eta, "b": eta})
+    v = theory.prove(theory.derive_flow(spec), "a1^2 + a2^2 - b1^2 - b2^2")
+    r = theory.check(spec, v.quantity)          # gradient descent on the loss alone: drift slope in eta
+    run = theory.simulate(spec, t_end=5.0)      # the compiled flow, DOP853
+
+``check`` and ``simulate`` (and their config classes) are imported on first use, so
+``import theory`` does not load SciPy.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import models
 from .errors import (
     ExpressionError,
     InvalidArgument,
@@ -30,6 +46,8 @@ from .symbolic.parse import parse_quantity
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckConfig",
+    "CheckReport",
     "Derivation",
     "ExpressionError",
     "Flow",
@@ -38,16 +56,35 @@ __all__ = [
     "ModelSpec",
     "NotConservedError",
     "ParamGroup",
+    "SimulateConfig",
     "SolverError",
     "TheoryError",
     "UnknownNameError",
     "Verdict",
+    "check",
     "custom_model",
     "derive_flow",
     "integrate_ratio",
     "joma_block",
     "lu_classifier",
+    "models",
     "parse_quantity",
     "prove",
     "render_latex",
+    "simulate",
 ]
+
+#: Lazily imported public names (they pull in SciPy): name -> module.
+_LAZY = {
+    "check": "theory.checks.generic",
+    "CheckConfig": "theory.checks.generic",
+    "CheckReport": "theory.checks.generic",
+    "simulate": "theory.numeric.simulate",
+    "SimulateConfig": "theory.numeric.simulate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

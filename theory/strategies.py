@@ -1,9 +1,11 @@
 """Public Hypothesis strategies for property tests of attention dynamics.
 
 Role: let users (and our own tests) draw valid inputs: token frequencies on the simplex,
-orthonormal or almost-orthogonal embeddings, logits that cannot overflow ``exp``, and whole
-JoMA configurations with a ready referee model (:mod:`theory.numeric.referee`).  Needs the
-``test`` extra (``pip install 'theory[test]'``).
+orthonormal or almost-orthogonal embeddings, logits that cannot overflow ``exp``, whole
+JoMA configurations with a ready referee model (:mod:`theory.numeric.referee`), and values
+for *any* model spec (:func:`parameters`, :func:`states`) respecting its assumptions.
+:func:`register_profiles` registers the project's Hypothesis profiles (``ci``, ``thorough``)
+for your own test suite.  Needs the ``test`` extra (``pip install 'theory[test]'``).
 
 Example (a user's own property test; the same code runs in ``docs/numerics.md``)::
 
@@ -25,28 +27,61 @@ Example (a user's own property test; the same code runs in ``docs/numerics.md``)
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from .errors import require
 
 require("hypothesis", "test")
 
+from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from .models.spec import ModelSpec  # noqa: E402
 from .numeric.embeddings import almost_orthogonal_embeddings as _almost  # noqa: E402
 from .numeric.embeddings import orthonormal_embeddings as _ortho  # noqa: E402
 from .numeric.referee import ACTIVATIONS, JomaReferee, joma_referee  # noqa: E402
+from .numeric.values import simplex_groups, symbol_range  # noqa: E402
 
 __all__ = [
     "almost_orthogonal_embeddings",
     "joma_configs",
     "logits",
     "orthonormal_embeddings",
+    "parameters",
     "referee_models",
+    "register_profiles",
     "simplex_frequencies",
+    "states",
 ]
+
+#: Environment variable that selects the Hypothesis profile (see :func:`register_profiles`).
+PROFILE_VARIABLE = "THEORY_PROFILE"
+
+
+def register_profiles(*, load: bool = True) -> str:
+    """Register the project's Hypothesis profiles and (by default) load the selected one.
+
+    ``ci`` (the default): 25 examples, derandomized, no deadline; ``thorough``: 500 examples.
+    The profile is chosen by the environment variable ``THEORY_PROFILE``.
+
+    Returns
+    -------
+    str
+        The selected profile name.
+    """
+    settings.register_profile(
+        "ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    )
+    settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    name = os.environ.get(PROFILE_VARIABLE, "ci")
+    if load:
+        settings.load_profile(name)
+    return name
+
 
 #: |z / T| stays below this: exp(40) ~ 2e17 leaves 290 orders of magnitude before overflow
 #: even after products of a few such factors.
@@ -140,3 +175,46 @@ def referee_models(**config_kwargs: Any) -> st.SearchStrategy[tuple[JomaReferee,
         return model.activation != "relu" or bool(np.abs(model._forward(theta)["pre"]).min() > 1e-6)
 
     return joma_configs(**config_kwargs).map(build).filter(away_from_kink)
+
+
+def _symbol_values(symbol: sp.Symbol, scale: float) -> st.SearchStrategy[float]:
+    """Values of one symbol per :func:`theory.numeric.values.symbol_range` (finite, away from 0)."""
+    kind, lo, hi = symbol_range(symbol, scale)
+    if kind == "integer":
+        return st.integers(int(lo), int(hi)).map(float)
+    magnitude = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    if kind == "real":
+        return st.tuples(st.sampled_from([-1.0, 1.0]), magnitude).map(lambda t: t[0] * t[1])
+    return magnitude
+
+
+def _values(spec: ModelSpec, symbols: tuple[sp.Symbol, ...], scale: float) -> st.SearchStrategy[dict[str, float]]:
+    names = [s.name for s in symbols]
+    groups = [[s.name for s in g] for g in simplex_groups(spec) if all(s.name in names for s in g)]
+
+    def normalise(values: dict[str, float]) -> dict[str, float]:
+        out = dict(values)
+        for group in groups:
+            total = sum(out[n] for n in group)
+            for n in group:
+                out[n] /= total
+        return out
+
+    return st.fixed_dictionaries({s.name: _symbol_values(s, scale) for s in symbols}).map(normalise)
+
+
+def parameters(spec: ModelSpec, *, scale: float = 1.0) -> st.SearchStrategy[dict[str, float]]:
+    """Values ``{name: float}`` of the data symbols and constants of any ``spec``.
+
+    (The ``p`` of a compiled flow; the trained parameters are :func:`states`.)  Positive
+    symbols in [0.5, 1.5], real ones of magnitude ``scale`` * [0.2, 1] with either sign,
+    positive integers in 1..3, groups of ``spec.extra["simplex"]`` normalised to sum 1:
+    the ranges of :func:`theory.numeric.values.symbol_range`.
+    """
+    return _values(spec, (*spec.data, *spec.constants), scale)
+
+
+def states(spec: ModelSpec, *, scale: float = 1.0) -> st.SearchStrategy[np.ndarray]:
+    """States of any ``spec``: arrays of shape (n,) in ``spec.state`` order (ranges as :func:`parameters`)."""
+    order = [s.name for s in spec.state]
+    return _values(spec, tuple(spec.state), scale).map(lambda v: np.array([v[n] for n in order], dtype=float))

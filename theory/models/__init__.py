@@ -1,6 +1,10 @@
-"""Symbolic model specifications: the JoMA block, the Lu et al. classifier, user models."""
+"""Symbolic model specifications: the JoMA block, the Lu et al. classifier, user models.
+
+Notebook constructors: :func:`joma`, :func:`lu`, :func:`custom` (validated user models).
+"""
 
 from .activations import ACTIVATIONS, DPHI, PHI
+from .constructors import custom, joma, lu
 from .custom import custom_model
 from .joma import ATTENTIONS, joma_block
 from .lu import lu_classifier
@@ -13,7 +17,10 @@ __all__ = [
     "PHI",
     "ModelSpec",
     "ParamGroup",
+    "custom",
     "custom_model",
+    "joma",
     "joma_block",
+    "lu",
     "lu_classifier",
 ]

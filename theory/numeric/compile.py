@@ -4,6 +4,10 @@ No other module calls :func:`sympy.lambdify` (or executes generated code); a tes
 package to enforce it.  Two entry points:
 
 * :func:`compile_expression` - any expression(s) of an ordered argument list.
+* :func:`compile_loss` - a model's loss alone, as a complex-safe function of
+  ``(state, data, constants)``: what the generic gradient-descent referee
+  (:mod:`theory.checks.generic`) differentiates numerically, independently of the symbolic
+  gradient.
 * :func:`compile_flow` - a derived :class:`~theory.symbolic.Flow` becomes a
   :class:`CompiledFlow`: right-hand side, Jacobian (lazily, with its sparsity pattern) and
   invariants as functions of ``(y, p)`` with an explicit state layout ``y[i]`` and parameter
@@ -28,7 +32,7 @@ from sympy.core.function import AppliedUndef
 
 from ..errors import ExpressionError, InvalidArgument
 
-__all__ = ["CompiledFlow", "compile_expression", "compile_flow", "compile_source"]
+__all__ = ["CompiledFlow", "CompiledLoss", "compile_expression", "compile_flow", "compile_loss", "compile_source"]
 
 
 def compile_expression(expr: sp.Expr | Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> Callable:
@@ -203,3 +207,71 @@ def compile_flow(
         f_inv.__doc__ = layout
         compiled_inv[name] = (f_inv, len(qs))
     return CompiledFlow(state, params, layout, fn, rhs, compiled_inv)
+
+
+#: SymPy functions that are not complex-analytic: a loss containing one is differentiated by
+#: central differences, never by the complex step (which needs an analytic continuation).
+NON_ANALYTIC = (sp.Abs, sp.Piecewise, sp.Max, sp.Min, sp.sign, sp.Heaviside, sp.floor, sp.ceiling, sp.re, sp.im)
+
+
+@dataclass(frozen=True)
+class CompiledLoss:
+    """A model's loss compiled to NumPy: ``loss(y, d, c)``.
+
+    Attributes
+    ----------
+    state, data, constants : tuple of sympy.Symbol
+        ``y[i]`` is ``state[i]``, ``d[j]`` is ``data[j]``, ``c[k]`` is ``constants[k]``.
+    analytic : bool
+        No non-analytic function (:data:`NON_ANALYTIC`) occurs in the loss: complex-step
+        differentiation applies.
+    layout : str
+        The generated layout description (also the function's ``__doc__``).
+    """
+
+    state: tuple[sp.Symbol, ...]
+    data: tuple[sp.Symbol, ...]
+    constants: tuple[sp.Symbol, ...]
+    analytic: bool
+    layout: str
+    _fn: Callable = field(repr=False)
+
+    def __call__(self, y: np.ndarray, d: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """The loss at ``y`` (shape (n,) or (n, B): B points at once; real or complex)."""
+        y = np.asarray(y)
+        out = np.asarray(self._fn(y, d, c))
+        return np.broadcast_to(out, y.shape[1:]) if out.shape != y.shape[1:] else out
+
+
+def compile_loss(spec: Any) -> CompiledLoss:
+    """Compile ``spec.loss`` alone (no symbolic gradient) to a NumPy function of ``(y, d, c)``.
+
+    Parameters
+    ----------
+    spec : theory.models.ModelSpec
+        With a loss free of undefined functions (instantiate an arbitrary activation first).
+
+    Returns
+    -------
+    CompiledLoss
+        Accepts complex input (NumPy's ``exp``, ``log``, ``tanh``, ... continue analytically),
+        so :func:`theory.numeric.finite_diff.complex_step_gradient` applies when
+        ``analytic`` is true.
+
+    Raises
+    ------
+    ExpressionError
+        The loss contains undefined functions, or symbols that are neither state, data nor
+        constants of the spec.
+    """
+    loss = sp.sympify(spec.loss)
+    _check_compilable([loss], "the loss")
+    state, data, consts = tuple(spec.state), tuple(spec.data), tuple(spec.constants)
+    stray = loss.free_symbols - set(state) - set(data) - set(consts)
+    if stray:
+        names = ", ".join(sorted(s.name for s in stray))
+        raise ExpressionError(f"the loss uses {names}, which are neither parameters, data nor constants of the spec")
+    layout = _layout_doc(f"Compiled loss of {spec.name}", state, (*data, *consts))
+    fn = compile_expression(loss, [list(state), list(data), list(consts)])
+    fn.__doc__ = layout
+    return CompiledLoss(state, data, consts, not loss.has(*NON_ANALYTIC), layout, fn)

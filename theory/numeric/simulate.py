@@ -1,6 +1,13 @@
-"""``theory simulate``: integrate the JoMA gradient flow at any number of tokens.
+"""``simulate``: integrate the gradient flow of any model, or of JoMA at any number of tokens.
 
-Role: the user-facing simulation.  The flow is derived once in index form
+Role: the user-facing simulation, two entries behind one verb :func:`simulate`:
+
+* ``simulate(spec, t_end, config=SimulateConfig(...))`` for any
+  :class:`~theory.models.ModelSpec` at small sizes (:func:`simulate_spec`): the flow is derived
+  per symbol, compiled (:func:`theory.numeric.compile.compile_flow`) and integrated from a
+  random or given start, blow-up and stiffness reported as a status;
+* ``simulate("joma-exp", tokens=..., ...)`` (``theory simulate``, :func:`simulate_joma`):
+  the flow is derived once in index form
 (:func:`theory.symbolic.indexed.joma_indexed`), compiled to vectorised NumPy
 (:func:`theory.numeric.indexed_flow.compile_indexed`) and integrated by
 :func:`theory.numeric.ode.solve_flow`; the catalogue quantity of the attention type
@@ -10,18 +17,21 @@ and the mean attention entropy at the start and the end.
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 
 from ..errors import InvalidArgument, UnknownNameError
+from ..models.spec import ModelSpec
 from .entropy import entropy
 from .indexed_flow import CompiledIndexedFlow, compile_indexed
-from .ode import METHODS, Trajectory, solve_flow
+from .ode import METHODS, Trajectory, solve_compiled, solve_flow
 
-__all__ = ["SIM_MODELS", "Simulation", "simulate"]
+__all__ = ["SIM_MODELS", "SimulateConfig", "Simulation", "SpecSimulation", "simulate", "simulate_joma", "simulate_spec"]
 
 from .names import SIM_MODELS
 
@@ -79,7 +89,7 @@ def _attention(attention: str, x: np.ndarray, z: np.ndarray, T: float) -> np.nda
     return e / e.sum(axis=1, keepdims=True)
 
 
-def simulate(
+def simulate_joma(
     model: str,
     *,
     tokens: int = 20,
@@ -184,3 +194,218 @@ def simulate(
         "seconds": {"compile": t_compile, "solve": seconds},
     }
     return Simulation(summary, traj, x, targets, traj.invariants.get("quantity", np.empty((0, M))))
+
+
+@dataclass(frozen=True)
+class SimulateConfig:
+    """Settings of :func:`simulate_spec`.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of the random start, data and constants (:func:`theory.numeric.values.random_values`:
+        positive symbols in [0.5, 1.5], real ones of magnitude ``scale`` * [0.2, 1], simplex
+        groups normalised).
+    initial : mapping of str to float, optional
+        Start values of parameters by name (the others are drawn).
+    values : mapping of str to float, optional
+        Values of data symbols and constants by name (the others are drawn).
+    scale : float
+        Scale of drawn real-valued symbols.
+    watch : mapping of str to quantity, optional
+        Quantities (SymPy expressions or strings, parsed safely) evaluated along the
+        trajectory; their drift is in the summary.
+    method, rtol, atol, n_points : str, float, float, int
+        Solver settings (:func:`theory.numeric.ode.solve_flow`; DOP853 at ``rtol = 1e-10``).
+    activation : str
+        Instantiation of an arbitrary activation :math:`\\phi`.
+    max_state : int
+        Largest state compiled per symbol (index-form JoMA: ``simulate("joma-exp", tokens=...)``).
+    """
+
+    seed: int = 0
+    initial: Mapping[str, float] | None = None
+    values: Mapping[str, float] | None = None
+    scale: float = 1.0
+    watch: Mapping[str, object] | None = None
+    method: str = "DOP853"
+    rtol: float = 1e-10
+    atol: float = 1e-12
+    n_points: int = 101
+    activation: str = "tanh"
+    max_state: int = 400
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise UnknownNameError(f"unknown ODE method {self.method!r}; expected one of: {', '.join(METHODS)}")
+        _positive_float("scale", self.scale)
+        _positive_int("n_points", self.n_points, 1_000_000)
+        _positive_int("max_state", self.max_state, 100_000)
+
+
+@dataclass(frozen=True)
+class SpecSimulation:
+    """A solved gradient flow of a model.
+
+    Attributes
+    ----------
+    model : str
+    names : tuple of str
+        ``y[:, i]`` is the parameter ``names[i]``.
+    trajectory : Trajectory
+        Times ``t``, states ``y``, ``status`` (``"ok"``, ``"blow-up"``, ``"failed"``), ``t_stop``,
+        ``message``, watched quantities and their drift.
+    values : dict of str to float
+        Data and constants used.
+    instantiated : dict
+        What was made concrete (e.g. ``{"phi": "tanh"}``).
+    loss : dict
+        The loss at the start and at the end.
+    seconds : dict
+        Compile and solve times.
+    """
+
+    model: str
+    names: tuple[str, ...]
+    trajectory: Trajectory
+    values: dict[str, float]
+    instantiated: dict[str, str] = field(default_factory=dict)
+    loss: dict[str, float | None] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.trajectory.t
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.trajectory.y
+
+    @property
+    def status(self) -> str:
+        return self.trajectory.status
+
+    def state(self, name: str) -> np.ndarray:
+        """The parameter ``name`` along the trajectory."""
+        if name not in self.names:
+            known = ", ".join(self.names)
+            raise UnknownNameError(f"{name!r} is not a parameter of {self.model!r}; parameters: {known}")
+        return self.trajectory.y[:, self.names.index(name)]
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary (no arrays; non-finite numbers as None)."""
+        out = {
+            "model": self.model,
+            **self.trajectory.summary(),
+            "state": dict(zip(self.names, (float(v) for v in self.trajectory.y[-1]), strict=True)),
+            "values": dict(self.values),
+            "instantiated": dict(self.instantiated),
+            "loss": dict(self.loss),
+            "seconds": dict(self.seconds),
+        }
+        ready = _json_ready(out)
+        assert isinstance(ready, dict)
+        return ready
+
+
+def _json_ready(x: object) -> object:
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _json_ready(v) for k, v in x.items()}
+    return x
+
+
+def simulate_spec(spec: ModelSpec, t_end: float, *, config: SimulateConfig | None = None) -> SpecSimulation:
+    """Integrate the gradient flow :math:`\\dot\\theta = -\\eta\\,G\\nabla\\mathcal L` of any ``spec``.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        At most ``config.max_state`` parameters (the flow is compiled per symbol).
+    t_end : float
+        Horizon.
+    config : SimulateConfig, optional
+
+    Returns
+    -------
+    SpecSimulation
+        Finite-time blow-up and stiffness come back as ``status`` with the time, never NaNs.
+
+    Raises
+    ------
+    InvalidArgument
+        ``t_end`` not positive and finite, the state too large, a given value invalid or a
+        name in ``initial`` not a parameter (``values``: not data or a constant).
+    ExpressionError
+        A watched quantity is malformed or uses symbols the model lacks.
+    """
+    from ..symbolic.flow import derive_flow
+    from .compile import compile_flow, compile_loss
+    from .values import numeric_spec, quantity_components, random_values
+
+    config = config or SimulateConfig()
+    t_end = _positive_float("t_end", t_end)
+    if len(spec.state) > config.max_state:
+        raise InvalidArgument(
+            f"model {spec.name!r} has {len(spec.state)} parameters, above config.max_state={config.max_state}; "
+            "large JoMA blocks run in index form: simulate('joma-exp', tokens=...)"
+        )
+    params = {s.name for s in spec.state}
+    for what, given, ok in (("initial", config.initial, True), ("values", config.values, False)):
+        wrong = sorted(k for k in (given or {}) if (k in params) != ok)
+        if wrong:
+            kind = "parameters" if ok else "data symbols or constants"
+            raise InvalidArgument(f"config.{what} must name {kind} of {spec.name!r}; got {', '.join(wrong)}")
+    watch = {name: list(quantity_components(spec, q)) for name, q in (config.watch or {}).items()}
+    t0 = time.perf_counter()
+    nspec, instantiated = numeric_spec(spec, config.activation)
+    given = {**(config.values or {}), **(config.initial or {})}
+    y0, values = random_values(nspec, np.random.default_rng(config.seed), scale=config.scale, given=given)
+    flow = compile_flow(derive_flow(nspec), invariants=watch)
+    loss = compile_loss(nspec)
+    p = flow.param_vector(values)
+    t1 = time.perf_counter()
+    traj = solve_compiled(
+        flow, y0, p, t_end, method=config.method, rtol=config.rtol, atol=config.atol, n_points=config.n_points
+    )
+    t2 = time.perf_counter()
+    d = np.array([values[s.name] for s in nspec.data], dtype=float)
+    c = np.array([values[s.name] for s in nspec.constants], dtype=float)
+    with np.errstate(all="ignore"):
+        ends = {"start": float(loss(traj.y[0], d, c)), "end": float(loss(traj.y[-1], d, c))}
+    return SpecSimulation(
+        model=spec.name,
+        names=tuple(s.name for s in spec.state),
+        trajectory=traj,
+        values=values,
+        instantiated=instantiated,
+        loss={k: v if math.isfinite(v) else None for k, v in ends.items()},
+        seconds={"compile": t1 - t0, "solve": t2 - t1},
+    )
+
+
+def simulate(
+    model: ModelSpec | str,
+    t_end: float = 10.0,
+    *,
+    config: SimulateConfig | None = None,
+    **joma_options: object,
+) -> SpecSimulation | Simulation:
+    """Simulate a gradient flow: any model spec, or a JoMA block by name at any number of tokens.
+
+    ``simulate(spec, t_end, config=SimulateConfig(...))`` runs :func:`simulate_spec`;
+    ``simulate("joma-exp", t_end=..., tokens=..., ...)`` runs :func:`simulate_joma`
+    (``theory simulate``; ``joma_options`` are its keywords).
+    """
+    if isinstance(model, str):
+        if config is not None:
+            raise InvalidArgument("config applies to a model spec; a JoMA name takes keywords (tokens=..., seed=...)")
+        return simulate_joma(model, t_end=t_end, **joma_options)  # type: ignore[arg-type]
+    if not isinstance(model, ModelSpec):
+        raise InvalidArgument(f"expected a ModelSpec or a JoMA model name, got {type(model).__name__}")
+    if joma_options:
+        raise InvalidArgument(
+            f"unexpected keywords {', '.join(sorted(joma_options))} for a model spec; put settings in SimulateConfig"
+        )
+    return simulate_spec(model, t_end, config=config)
