@@ -14,6 +14,7 @@ Examples
 'proved'
 """
 
+from . import _source_tree
 from .errors import (
     ExpressionError,
     InvalidArgument,
@@ -28,6 +29,8 @@ from .symbolic import Derivation, Flow, Verdict, derive_flow, integrate_ratio, p
 from .symbolic.parse import parse_quantity
 
 __version__ = "0.1.0"
+
+_source_tree.install()  # source checkout: theory.derivations is the top-level folder derivations/
 
 __all__ = [
     "Derivation",
