@@ -55,6 +55,7 @@ def residual(spec: ModelSpec) -> list[sp.Expr]:
     M, K = spec.sizes["M"], spec.sizes["K"]
     group = spec.group("w")
     per_k = len(group.symbols) // K
+    assert group.metric is not None  # the almost-orthogonal model has a Gram matrix
     E = group.metric[:per_k, :per_k] - sp.eye(per_k)
     loss, inner = _hide_activation(spec.loss)
     r = s["eta_z"] / s["eta_w"]

@@ -14,6 +14,8 @@ Examples
 'proved'
 """
 
+from typing import TYPE_CHECKING
+
 from . import _source_tree
 from .errors import (
     ExpressionError,
@@ -28,7 +30,24 @@ from .models import ModelSpec, ParamGroup, custom_model, joma_block, lu_classifi
 from .symbolic import Derivation, Flow, Verdict, derive_flow, integrate_ratio, prove, render_latex
 from .symbolic.parse import parse_quantity
 
+if TYPE_CHECKING:
+    from .theorem import Theorem
+
 __version__ = "0.1.0"
+
+
+def theorems() -> "tuple[Theorem, ...]":
+    """The catalogue's theorem records (:class:`theory.theorem.Theorem`), in catalogue order.
+
+    Examples
+    --------
+    >>> [t.name for t in theorems()][:2]
+    ['joma-linear', 'joma-exp']
+    """
+    from .catalogue import theorems as _theorems
+
+    return _theorems()
+
 
 _source_tree.install()  # source checkout: theory.derivations is the top-level folder derivations/
 
@@ -53,4 +72,5 @@ __all__ = [
     "parse_quantity",
     "prove",
     "render_latex",
+    "theorems",
 ]

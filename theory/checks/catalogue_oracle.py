@@ -195,7 +195,7 @@ def _check_entry(entry: Theorem, etas: tuple[float, ...], seed: int, t0: float) 
         note = "Q(t) - int_0^t R: the exact residual accounts for the whole drift"
     else:
         note = "drift O(eta): slope of log drift vs log eta"
-    details = None
+    details: dict | None = None
     if case.details is not None:  # set-up facts (Lu: time scale H, learning rates H * eta)
         details = dict(case.details)
         if "time_scale" in details:
