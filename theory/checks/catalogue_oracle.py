@@ -155,16 +155,16 @@ def check_entry(entry: Theorem, *, etas: tuple[float, ...] = ETAS, seed: int = 0
 def _check_entry(entry: Theorem, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
     setup = entry.numeric
     if entry.kind != "invariant" and setup is not None and setup.procedure in INDEPENDENT_CHECKS:
-        details = INDEPENDENT_CHECKS[setup.procedure](setup.inputs)
+        found = INDEPENDENT_CHECKS[setup.procedure](setup.inputs)
         return CheckResult(
             entry.name,
             entry.kind,
             entry.expected,
-            details.pop("observed"),
-            details.pop("ok"),
+            found.pop("observed"),
+            found.pop("ok"),
             source="independent computation",
-            details=details,
-            note=details.pop("note", ""),
+            details=found,
+            note=found.pop("note", ""),
             seconds=time.perf_counter() - t0,
         )
     if entry.kind != "invariant" or setup is None:
@@ -195,7 +195,7 @@ def _check_entry(entry: Theorem, etas: tuple[float, ...], seed: int, t0: float) 
         note = "Q(t) - int_0^t R: the exact residual accounts for the whole drift"
     else:
         note = "drift O(eta): slope of log drift vs log eta"
-    details: dict | None = None
+    details = None
     if case.details is not None:  # set-up facts (Lu: time scale H, learning rates H * eta)
         details = dict(case.details)
         if "time_scale" in details:
