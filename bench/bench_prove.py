@@ -18,7 +18,7 @@ import time
 
 import sympy as sp
 
-from theory.catalogue import entries
+from theory.catalogue import theorems
 from theory.symbolic import derive_flow, time_derivative
 from theory.symbolic.zero import is_identically_zero
 
@@ -33,13 +33,13 @@ def wall(cmd: list[str]) -> tuple[float, list[dict]]:
 
 def zero_test_vs_simplify() -> list[dict]:
     rows = []
-    for e in entries():
+    for e in theorems():
         if e.kind != "invariant" or e.expected != "proved":
             continue
-        sizes = e.module.SIZES[-1]
-        spec = e.module.model(**sizes)
+        sizes = e.sizes[-1]
+        spec = e.largest_spec()
         flow = derive_flow(spec)
-        q = e.module.quantity(spec)[0]
+        q = e.quantity(spec)[0]  # type: ignore[misc]
         d = time_derivative(flow, q)
         t0 = time.perf_counter()
         ours = is_identically_zero(d).zero

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from types import ModuleType
 
-from theory.catalogue import Outcome
 from theory.models import ModelSpec
 from theory.symbolic.derivation import Derivation, StepError
+from theory.symbolic.general import IndexClaim
 from theory.symbolic.readable import conservation_chain, dot_symbols, flow_rows, joma_short, velocity_ratio
+from theory.theorem import Outcome
 
 #: Notation paragraph of the JoMA derivations (LaTeX).
 JOMA_NOTATION = (
@@ -61,11 +62,14 @@ def point_latex(point: dict[str, str], spec: ModelSpec) -> str:
     return _point(point, spec)
 
 
-def add_general_section(d: Derivation, name: str) -> None:
-    """The section "All sizes": the index-form proof for symbolic M, K, N (:mod:`theory.symbolic.allsizes`)."""
+def add_general_section(d: Derivation, claim: IndexClaim) -> None:
+    """The section "All sizes": the index-form proof of ``claim`` for symbolic M, K, N.
+
+    See :mod:`theory.symbolic.allsizes`.
+    """
     from theory.symbolic.allsizes import add_all_sizes
 
-    add_all_sizes(d, name)
+    add_all_sizes(d, claim)
 
 
 def outcome_of_derivation(module: ModuleType, *, sizes: str) -> Outcome:

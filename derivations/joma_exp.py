@@ -13,6 +13,9 @@ import sympy as sp
 
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
+from theory.symbolic import general as ix
+from theory.symbolic.indexed import K, i
+from theory.theorem import NumericSetup, Theorem
 
 from ._common import JOMA_NOTATION, add_general_section, conservation_chain, joma_short, joma_sizes, velocity_ratio
 from .joma_linear import half_square_norm
@@ -26,7 +29,7 @@ STATEMENT = (
 )
 EXPECTED = "proved"
 KIND = "invariant"
-GENERAL_PROOF = True  # also proved for symbolic M, K, N in index form (theory.symbolic.general)
+CITATION = "Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1"
 ARBITRARY_LOSS = True
 SIZES = joma_sizes()
 
@@ -46,6 +49,23 @@ def invariant(spec: ModelSpec, *, query: str = "") -> list[sp.Expr]:
 quantity = invariant
 
 
+def index_quantity(scale: sp.Expr) -> sp.Expr:
+    """:math:`Q_i = z_i - \\tfrac{r}{2T}\\sum_k v_{k,i}^2` in index form (``scale`` multiplies the last term)."""
+    kk = ix.fresh_index()
+    return ix.z[i] - scale * ix.eta_z / ix.eta_w / (2 * ix.T) * sp.Sum(ix.v[kk, i] ** 2, (kk, 1, K))
+
+
+#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.general.general_proof`.
+INDEX_CLAIM = ix.IndexClaim(
+    attention="exp",
+    subject="dQ/dt = 0",
+    description="dQ_i/dt = 0 for Q_i = z_i - (r/2T) sum_k v_ki^2",
+    rhs=lambda scale: sp.Integer(0),
+    quantity=index_quantity,
+    label=r"Q_i = z_i - \tfrac{r}{2T}\sum_k v_{k,i}^2",
+)
+
+
 def derivation() -> Derivation:
     """Discover the invariant from the flow at M=2, K=1, N=1, then prove it."""
     spec = model(2, 1, 1)
@@ -58,7 +78,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=list(spec.assumptions),
-        source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1",
+        source=CITATION,
     )
     short = joma_short(d, spec)
     S = d.abbreviate(sp.Symbol("S_1", positive=True), half_square_norm(spec, 1))
@@ -89,6 +109,24 @@ def derivation() -> Derivation:
         why_zero="equal monomials cancel",
         short=short,
     )
-    add_general_section(d, NAME)
+    add_general_section(d, INDEX_CLAIM)
     d.conclusion = "Each component is conserved along the flow, whatever the activation, loss and data."
     return d
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    sizes=SIZES,
+    model=model,
+    quantity=quantity,
+    index_claim=INDEX_CLAIM,
+    arbitrary_loss=ARBITRARY_LOSS,
+    numeric=NumericSetup("joma-referee"),
+)

@@ -16,9 +16,9 @@ import sys
 
 import sympy as sp
 
-from theory.catalogue import Outcome
 from theory.symbolic import Derivation
 from theory.symbolic.derivation import Tex
+from theory.theorem import NumericSetup, Outcome, Theorem
 
 from ._common import outcome_of_derivation
 
@@ -31,6 +31,7 @@ STATEMENT = (
 )
 EXPECTED = "proved"
 KIND = "closed-form"
+CITATION = "Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4"
 
 t = sp.Symbol("t", real=True)
 mu = sp.Symbol("mu", positive=True)
@@ -58,7 +59,7 @@ def derivation() -> Derivation:
             Tex(r"$s(t) > 0$, a common factor (softmax normalisation)"),
             Tex(r"$v(t)$ stays on one side of $\mu$"),
         ],
-        source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4",
+        source=CITATION,
     )
     vt = v(t)
     c = d.chain(
@@ -86,3 +87,19 @@ def derivation() -> Derivation:
 def verify() -> Outcome:
     """All steps verified means proved."""
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: every mu, s(t), v(t)")
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    verify=verify,
+    numeric=NumericSetup(
+        "first-integral-quadrature", {"ode_rhs": ode_rhs, "G": G, "t": t, "v": v, "s": s, "mu": mu, "r": r}
+    ),
+)

@@ -16,9 +16,9 @@ from functools import cache
 
 import sympy as sp
 
-from theory.catalogue import Outcome
 from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.derivation import StepError, Tex
+from theory.theorem import NumericSetup, Outcome, Theorem
 
 from ._common import JOMA_NOTATION, outcome_of_derivation
 from .joma_exp import invariant, model
@@ -33,6 +33,7 @@ STATEMENT = (
 )
 EXPECTED = "proved"
 KIND = "closed-form"
+CITATION = "Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4"
 
 t = sp.Symbol("t", positive=True)
 Delta = sp.Symbol("Delta", positive=True)
@@ -95,7 +96,7 @@ def derivation() -> Derivation:
             Tex(r"$\Delta = \mathbb E[g x]$ stationary (exact for the reduced ODE)"),
             Tex(r"$v(0) = 0$, $c = 0$"),
         ],
-        source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4",
+        source=CITATION,
     )
     spec = model(1, 1, 1, activation="linear")
     flow = derive_flow(spec)
@@ -148,3 +149,20 @@ def derivation() -> Derivation:
 def verify() -> Outcome:
     """Every step of the derivation verified means proved (all t in [0, t*), all Delta > 0)."""
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: all Delta > 0, t < t*")
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    verify=verify,
+    numeric=NumericSetup(
+        "closed-form-vs-flow",
+        {"closed_form": closed_form, "blow_up_time": blow_up_time, "t": t, "Delta": Delta},
+    ),
+)

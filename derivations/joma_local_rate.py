@@ -12,9 +12,9 @@ import sys
 
 import sympy as sp
 
-from theory.catalogue import Outcome
 from theory.symbolic import Derivation, StepError
 from theory.symbolic.derivation import Tex
+from theory.theorem import NumericSetup, Outcome, Theorem
 
 from ._common import outcome_of_derivation
 
@@ -24,6 +24,7 @@ SUMMARY = "f(v) = (mu - v) exp(v^2/2) has f'(mu) = -exp(mu^2/2): salient compone
 STATEMENT = r"For $f(v) = (\mu - v)e^{v^2/2}$: $f'(\mu) = -e^{\mu^2/2}$, and $|f'(\mu)|$ increases with $\mu > 0$."
 EXPECTED = "proved"
 KIND = "closed-form"
+CITATION = "Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4"
 
 mu = sp.Symbol("mu", positive=True)
 vv = sp.Symbol("v", real=True)
@@ -41,7 +42,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=[Tex(r"$\mu > 0$")],
-        source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Sec. 4",
+        source=CITATION,
     )
     f = (mu - vv) * sp.exp(vv**2 / 2)
     c = d.chain("Linearise at the fixed point:", r"f'(\mu)", sp.Subs(sp.diff(f, vv), vv, mu), "differentiate f")
@@ -60,3 +61,17 @@ def derivation() -> Derivation:
 def verify() -> Outcome:
     """All steps verified means proved."""
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: every mu > 0")
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    verify=verify,
+    numeric=NumericSetup("derivative-vs-difference", {"rate": rate, "mu": mu}),
+)

@@ -18,11 +18,13 @@ import time
 
 import sympy as sp
 
-from theory.catalogue import Outcome
 from theory.models import DPHI, ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic.general import general_proof
+from theory.symbolic import general as ix
+from theory.symbolic.indexed import K, M
+from theory.symbolic.indexed import i as tok
 from theory.symbolic.zero import is_identically_zero
+from theory.theorem import NumericSetup, Outcome, Theorem
 
 from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, joma_short
 
@@ -36,6 +38,7 @@ STATEMENT = (
 )
 EXPECTED = "proved"
 KIND = "identity"
+CITATION = "Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1"
 SIZES = SOFTMAX_SIZES
 
 
@@ -77,6 +80,31 @@ def claimed_rhs(spec: ModelSpec) -> list[sp.Expr]:
     return [s["eta_z"] / s["T"] * o for o in out]
 
 
+def _b(nn: sp.Expr, idx: sp.Expr) -> sp.Expr:
+    return ix.attention_weight("softmax", nn, idx)
+
+
+def index_rhs(scale: sp.Expr) -> sp.Expr:
+    """The paper's right side for :math:`\\dot z_i` in index form (``scale`` multiplies the second term)."""
+    k1, k2, ll = ix.fresh_index(), ix.fresh_index(), ix.fresh_index()
+    first = sp.Sum(ix.v[k1, tok] * ix.mean(lambda nn: ix.g_dphi("softmax", k1, nn) * _b(nn, tok)), (k1, 1, K))
+    second = ix.mean(
+        lambda nn: sp.Sum(
+            ix.g_dphi("softmax", k2, nn) * sp.Sum(_b(nn, ll) * ix.v[k2, ll], (ll, 1, M)) * _b(nn, tok), (k2, 1, K)
+        )
+    )
+    return ix.eta_z / ix.T * (first - scale * second)
+
+
+#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.general.general_proof`.
+INDEX_CLAIM = ix.IndexClaim(
+    attention="softmax",
+    subject="z' = the paper's right side",
+    description="z_i' = (eta_z/T)[sum_k v_ki E(g_k phi'_k b_i) - E(sum_k g_k phi'_k (b.v_k) b_i)]",
+    rhs=index_rhs,
+)
+
+
 def verify() -> Outcome:
     """Check the identity component by component at every listed size."""
     t0 = time.perf_counter()
@@ -93,7 +121,7 @@ def verify() -> Outcome:
             if not test.zero:  # no normal form reached 0 and no witness: evidence only
                 return Outcome(NAME, "unproven", EXPECTED, STATEMENT, None, None, "sampled", str(sizes), 0.0)
     bounds = ", ".join(f"{k}<={max(s[k] for s in SIZES)}" for k in SIZES[0])
-    ok, how = general_proof(NAME)  # symbolic M, K, N in index form
+    ok, how = ix.general_proof(INDEX_CLAIM)  # symbolic M, K, N in index form
     bounds = f"{bounds} ({len(SIZES)} size combinations)" + (f"; {how}" if ok else "")
     return Outcome(
         NAME,
@@ -130,7 +158,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=list(spec.assumptions),
-        source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1",
+        source=CITATION,
     )
     short = joma_short(d, spec)
     d.section("M = 2, K = 1, N = 1")
@@ -145,6 +173,24 @@ def derivation() -> Derivation:
         paper_form(spec, short),
         "regroup as the paper's right-hand side: v_1 E[g phi' b_1] - E[g phi' (b . v_1) b_1]",
     )
-    add_general_section(d, NAME)
+    add_general_section(d, INDEX_CLAIM)
     d.conclusion = "The identity holds exactly, for every activation, loss and data; it is not an approximation."
     return d
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    sizes=SIZES,
+    verify=verify,
+    index_claim=INDEX_CLAIM,
+    numeric=NumericSetup(
+        "referee-velocity", {"claim": claimed_rhs, "expectation_terms": expectation_terms, "sizes": SIZES[-1]}
+    ),
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, prove
 from theory.symbolic.derivation import Tex
+from theory.theorem import NumericSetup, Theorem
 
 from ._common import JOMA_NOTATION, conservation_chain, joma_short, point_latex
 from .joma_exp import invariant
@@ -25,6 +26,7 @@ STATEMENT = (
 )
 EXPECTED = "refuted"
 KIND = "invariant"
+CITATION = "Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1 (its hypothesis removed)"
 SIZES = ({"M": 1, "K": 1, "N": 1}, {"M": 2, "K": 1, "N": 1}, {"M": 2, "K": 2, "N": 2})
 
 
@@ -46,7 +48,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=list(spec.assumptions),
-        source="Tian et al., JoMA, ICLR 2024 (arXiv 2310.00535), Theorem 1 (its hypothesis removed)",
+        source=CITATION,
     )
     short = joma_short(d, spec)
     conservation_chain(d, flow, q, r"Q_1", why_zero="", short=short, remainder=True).remark(
@@ -60,3 +62,19 @@ def derivation() -> Derivation:
         + f" the derivative equals ${cex.get('value')}$ (certified: two evaluations at different precisions agree)."
     )
     return d
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    sizes=SIZES,
+    model=model,
+    quantity=quantity,
+    numeric=NumericSetup("joma-referee"),
+)

@@ -12,11 +12,12 @@ from functools import cache
 
 import sympy as sp
 
-from theory.catalogue import Outcome
 from theory.symbolic import Derivation
+from theory.theorem import NumericSetup, Outcome, Theorem
 
 from ._common import LU_NOTATION, outcome_of_derivation
 from .lu_identity import invariant
+from .lu_identity import model as identity_model
 
 NAME = "lu-closed-form"
 TITLE = "Lu et al. (2021): the identity from zero initialisation"
@@ -24,6 +25,7 @@ SUMMARY = "from s_t(0) = s_0 = 0, w_t(0) = 0: |q| |w_t| = sqrt(2 (s_t + (exp(s_t
 STATEMENT = r"With $s_t(0) = s_0 = 0$ and $w_t(0) = 0$: $\|q\|\,\|w_t\| = \sqrt{2\left(s_t + (e^{s_t} - 1)/m\right)}$."
 EXPECTED = "proved"
 KIND = "closed-form"
+CITATION = "Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036)"
 
 
 def _symbols() -> dict[str, sp.Symbol]:
@@ -50,7 +52,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=["side conditions of lu-identity", "s_t(0) = s_0 = 0, w_t(0) = 0"],
-        source="Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036)",
+        source=CITATION,
     )
     c = d.chain(
         "The conserved quantity (lu-identity) at time $t$ equals its initial value:", "Q(t)", Q, "derived invariant"
@@ -71,3 +73,17 @@ def derivation() -> Derivation:
 def verify() -> Outcome:
     """All steps verified means proved."""
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: every m >= 1, s_t >= 0")
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    verify=verify,
+    numeric=NumericSetup("lu-classifier-flow", {"closed_form": closed_form, "model": identity_model}),
+)

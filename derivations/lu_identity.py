@@ -23,6 +23,7 @@ import sympy as sp
 
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
+from theory.theorem import NumericSetup, Theorem
 
 from ._common import LU_NOTATION, conservation_chain, velocity_ratio
 
@@ -35,6 +36,7 @@ STATEMENT = (
 )
 EXPECTED = "proved"
 KIND = "invariant"
+CITATION = "Lu, Mao, Nayak, On the Dynamics of Training Attention Models, ICLR 2021 (arXiv 2011.10036)"
 GENERALITY = "every m (m is a symbol); TC/TL: one sentence each (FC and larger sizes: tests/symbolic)"
 SIZES = (
     {"N": 1, "d_e": 1, "d_k": 1, "classifier": None},
@@ -100,7 +102,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=list(spec.assumptions),
-        source="Lu, Mao, Nayak, On the Dynamics of Training Attention Models, ICLR 2021 (arXiv 2011.10036)",
+        source=CITATION,
     )
     from theory.symbolic.flow import time_derivative
 
@@ -118,3 +120,20 @@ def derivation() -> Derivation:
     conservation_chain(d, flow, found.quantity, "Q", why_zero="equal monomials cancel")
     d.conclusion = "Score and embedding norm grow together (mutual promotion); the identity holds for every m."
     return d
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    sizes=SIZES,
+    model=model,
+    quantity=quantity,
+    generality=GENERALITY,
+    numeric=NumericSetup("lu-referee", {"train_query": False, "frozen_nontopic": True}),
+)

@@ -13,6 +13,7 @@ import sympy as sp
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.derivation import evaluated
+from theory.theorem import NumericSetup, Theorem
 
 from ._common import LU_NOTATION, conservation_chain
 
@@ -25,6 +26,7 @@ STATEMENT = (
 )
 EXPECTED = "refuted"
 KIND = "invariant"
+CITATION = "Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036), side conditions removed"
 SIZES = ({"N": 1, "m": 1, "d_e": 1, "d_k": 1}, {"N": 1, "m": 2, "d_e": 2, "d_k": 1})
 
 
@@ -49,7 +51,7 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=list(spec.assumptions),
-        source="Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036), side conditions removed",
+        source=CITATION,
     )
     c = conservation_chain(d, flow, q, "Q", why_zero="", remainder=True)
     on_conditions = {s: 0 for s in spec.state if s.name.startswith(("u", "c"))}
@@ -61,3 +63,19 @@ def derivation() -> Derivation:
     ).then(sp.Integer(0), "every remaining term vanishes there")
     d.conclusion = "Zero on the side conditions, non-zero off them: the identity is approximate once they drift."
     return d
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    sizes=SIZES,
+    model=model,
+    quantity=quantity,
+    numeric=NumericSetup("lu-referee", {"train_query": False, "frozen_nontopic": False}),
+)

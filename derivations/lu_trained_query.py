@@ -11,6 +11,7 @@ import sympy as sp
 
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow
+from theory.theorem import NumericSetup, Theorem
 
 from ._common import LU_NOTATION, conservation_chain
 from .lu_identity import quantity as lu_quantity
@@ -21,6 +22,7 @@ SUMMARY = "q trained: |q|^2 |w_t|^2 - 2 s_t - (2/m) exp(s_t - s_0) is NOT conser
 STATEMENT = r"If $q$ is trained, $\|q\|^2\|w_t\|^2 - 2 s_t - \frac{2}{m}e^{s_t - s_0}$ is not conserved."
 EXPECTED = "refuted"
 KIND = "invariant"
+CITATION = "Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036), negative control"
 SIZES = ({"N": 1, "d_e": 1, "d_k": 1}, {"N": 2, "d_e": 2, "d_k": 2})
 
 
@@ -44,9 +46,25 @@ def derivation() -> Derivation:
         title=TITLE,
         statement=STATEMENT,
         assumptions=list(spec.assumptions),
-        source="Lu, Mao, Nayak, ICLR 2021 (arXiv 2011.10036), negative control",
+        source=CITATION,
     )
     c = conservation_chain(d, flow, q, "Q", why_zero="", remainder=True)
     c.then(sp.factor_terms(sp.simplify(c.last)), "simplify: not identically zero")
     d.conclusion = "Not conserved (see the prover's counterexample)."
     return d
+
+
+THEOREM = Theorem(
+    name=NAME,
+    title=TITLE,
+    summary=SUMMARY,
+    statement=STATEMENT,
+    expected=EXPECTED,
+    kind=KIND,
+    citation=CITATION,
+    derivation=derivation,
+    sizes=SIZES,
+    model=model,
+    quantity=quantity,
+    numeric=NumericSetup("lu-referee", {"train_query": True, "frozen_nontopic": True}),
+)

@@ -27,9 +27,9 @@ A model of your own goes the whole way (``docs/pipeline.md``)::
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import models
+from . import _source_tree, models
 from .errors import (
     ExpressionError,
     InvalidArgument,
@@ -43,7 +43,26 @@ from .models import ModelSpec, ParamGroup, custom_model, joma_block, lu_classifi
 from .symbolic import Derivation, Flow, Verdict, derive_flow, integrate_ratio, prove, render_latex
 from .symbolic.parse import parse_quantity
 
+if TYPE_CHECKING:
+    from .theorem import Theorem
+
 __version__ = "0.1.0"
+
+
+def theorems() -> tuple[Theorem, ...]:
+    """The catalogue's theorem records (:class:`theory.theorem.Theorem`), in catalogue order.
+
+    Examples
+    --------
+    >>> [t.name for t in theorems()][:2]
+    ['joma-linear', 'joma-exp']
+    """
+    from .catalogue import theorems as _theorems
+
+    return _theorems()
+
+
+_source_tree.install()  # source checkout: theory.derivations is the top-level folder derivations/
 
 __all__ = [
     "CheckConfig",
@@ -72,6 +91,7 @@ __all__ = [
     "prove",
     "render_latex",
     "simulate",
+    "theorems",
 ]
 
 #: Lazily imported public names (they pull in SciPy): name -> module.

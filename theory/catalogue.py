@@ -1,106 +1,40 @@
-"""The theorem catalogue: one module per theorem in the ``derivations`` package.
+"""The theorem catalogue and the ``prove`` verb.
 
-Each module defines ``NAME``, ``TITLE``, ``SUMMARY`` (one plain line), ``STATEMENT`` (LaTeX),
-``EXPECTED`` (``proved`` | ``refuted`` | ``conditional``), ``KIND`` and
-``derivation() -> Derivation`` (the checked chain rendered to LaTeX).  Invariant theorems
-(``KIND = "invariant"``) add ``SIZES``, ``model(**sizes)``, ``quantity(spec)`` and optionally
-``residual(spec)`` / ``RESIDUAL`` (LaTeX); the prover runs at every size.  Other theorems
-define ``verify() -> Outcome`` themselves.
+Role: the registry of the *theorems* layer.  :func:`theorems` returns the records that the
+modules of :mod:`theory.derivations` build (:class:`~theory.theorem.Theorem`); :func:`get`
+finds one by name; :func:`prove_theorem` proves any record, reading only its fields: an
+invariant is proved at every listed size, and lifted to every size by its index-form claim
+(:func:`theory.symbolic.general.general_proof`) or by the checked separability argument; a
+theorem that is not an invariant runs its own ``verify()``.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
-from dataclasses import asdict, dataclass
-from types import ModuleType
+from dataclasses import asdict
 
 import sympy as sp
 
+from .derivations import THEOREMS
 from .errors import UnknownNameError
-from .symbolic.derivation import Derivation
 from .symbolic.flow import Flow, derive_flow
 from .symbolic.general import general_proof
 from .symbolic.generality import separability
 from .symbolic.latex import latex_expr
 from .symbolic.prove import Verdict, prove
+from .theorem import Outcome, Theorem
 
-__all__ = ["Entry", "Outcome", "entries", "get", "run_entry"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of proving one catalogue entry (the JSON contract of ``theory prove``)."""
-
-    name: str
-    verdict: str
-    expected: str
-    statement: str
-    residual: str | None
-    counterexample: dict | None
-    method: str
-    sizes: str
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        """Whether the entry reached its expected verdict."""
-        return self.verdict == self.expected
-
-    def as_dict(self) -> dict:
-        """JSON-ready dictionary."""
-        return asdict(self) | {"ok": self.ok}
+__all__ = ["Outcome", "Theorem", "get", "prove_theorem", "theorems"]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A catalogue theorem backed by a module of the ``derivations`` package."""
-
-    module: ModuleType
-
-    @property
-    def name(self) -> str:
-        return self.module.NAME
-
-    @property
-    def title(self) -> str:
-        return self.module.TITLE
-
-    @property
-    def summary(self) -> str:
-        return self.module.SUMMARY
-
-    @property
-    def statement(self) -> str:
-        return self.module.STATEMENT
-
-    @property
-    def expected(self) -> str:
-        return self.module.EXPECTED
-
-    @property
-    def kind(self) -> str:
-        return self.module.KIND
-
-    def derivation(self) -> Derivation:
-        """The machine-checked derivation (steps verified as they are built)."""
-        return self.module.derivation()
-
-    def run(self) -> Outcome:
-        """Prove the entry: see :func:`run_entry`."""
-        return run_entry(self)
+def theorems() -> tuple[Theorem, ...]:
+    """Every catalogue theorem, in catalogue order."""
+    return THEOREMS
 
 
-def entries() -> list[Entry]:
-    """Every catalogue entry, in catalogue order."""
-    import derivations
-
-    return [Entry(importlib.import_module(f"derivations.{m}")) for m in derivations.CATALOGUE]
-
-
-def get(name: str) -> Entry:
-    """The entry called ``name``."""
-    found = {e.name: e for e in entries()}
+def get(name: str) -> Theorem:
+    """The theorem called ``name``."""
+    found = {t.name: t for t in THEOREMS}
     if name not in found:
         raise UnknownNameError(f"unknown theorem {name!r}; run `theory list` to see the catalogue")
     return found[name]
@@ -134,25 +68,26 @@ def _generality(checks: list[tuple[Flow, list[sp.Expr]]]) -> str:
     return ""
 
 
-def run_entry(entry: Entry) -> Outcome:
-    """Prove ``entry`` at all its sizes and combine the verdicts.
+def prove_theorem(theorem: Theorem) -> Outcome:
+    """Prove ``theorem`` at all its sizes and combine the verdicts.
 
     For invariants the verdict must be the same at every size; a size that disagrees is
     reported as the verdict (the first counterexample wins).
     """
-    mod = entry.module
     t0 = time.perf_counter()
-    if entry.kind != "invariant":
-        out = mod.verify()
+    if theorem.kind != "invariant":
+        assert theorem.verify is not None  # checked by Theorem.__post_init__
+        out = theorem.verify()
         return Outcome(**{**asdict(out), "seconds": time.perf_counter() - t0})
+    assert theorem.model is not None and theorem.quantity is not None
     results: list[tuple[dict, Verdict]] = []
     checks: list[tuple[Flow, list[sp.Expr]]] = []
-    for sizes in mod.SIZES:
-        spec = mod.model(**sizes)
+    for sizes in theorem.sizes:
+        spec = theorem.model(**sizes)
         flow = derive_flow(spec)
-        residual = mod.residual(spec) if hasattr(mod, "residual") else None
-        quantities = mod.quantity(spec)
-        results.append((sizes, prove(flow, quantities, residual=residual)))
+        residual = theorem.residual(spec) if theorem.residual is not None else None
+        quantities = theorem.quantity(spec)
+        results.append((dict(sizes), prove(flow, quantities, residual=residual)))
     # the separability argument is checked once, at the largest size (K, N >= 2 make it meaningful)
     checks.append((flow, quantities))
     verdicts = [v.verdict for _, v in results]
@@ -161,23 +96,24 @@ def run_entry(entry: Entry) -> Outcome:
     cex = None
     if first[1].counterexample is not None and verdict != "proved":
         cex = {"sizes": first[0], **first[1].counterexample}
-    residual_tex = getattr(mod, "RESIDUAL", None) if verdict == "conditional" else None
+    residual_tex = theorem.residual_tex if verdict == "conditional" else None
     if verdict == "refuted" and first[1].derivative:
         comp = cex["component"] if cex else 0
         residual_tex = latex_expr(sp.factor_terms(first[1].derivative[comp]))
     general = ""
-    if verdict == entry.expected and getattr(mod, "GENERAL_PROOF", False):
-        ok, how = general_proof(entry.name)  # index form: symbolic M, K, N
+    if verdict == theorem.expected and theorem.index_claim is not None:
+        ok, how = general_proof(theorem.index_claim)  # index form: symbolic M, K, N
         general = how if ok else ""
-    if not general and verdict == "proved" and getattr(mod, "ARBITRARY_LOSS", False):
+    if not general and verdict == "proved" and theorem.arbitrary_loss:
         general = _generality(checks)  # the checked per-(k,n,l) separability argument
-    general = getattr(mod, "GENERALITY", general) if verdict == "proved" and not general else general
+    if verdict == "proved" and not general and theorem.generality is not None:
+        general = theorem.generality
     method = first[1].method  # symbolic for proved/conditional, exact/certified for refuted, sampled for unproven
     return Outcome(
-        name=entry.name,
+        name=theorem.name,
         verdict=verdict,
-        expected=entry.expected,
-        statement=entry.statement,
+        expected=theorem.expected,
+        statement=theorem.statement,
         residual=residual_tex,
         counterexample=cex,
         method=method,

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ._io import atomic_write_text, ensure_dir
-from .catalogue import entries, get
+from .catalogue import get, prove_theorem, theorems
 from .models.registry import MODELS, build_model
 from .symbolic import derive_flow, prove, render_latex
 from .symbolic.latex import latex_expr
@@ -32,12 +32,12 @@ __all__ = [
 
 def catalogue_rows() -> list[dict]:
     """One row per catalogue theorem: name, kind, expected verdict, one-line summary."""
-    return [{"name": e.name, "kind": e.kind, "expected": e.expected, "summary": e.summary} for e in entries()]
+    return [{"name": t.name, "kind": t.kind, "expected": t.expected, "summary": t.summary} for t in theorems()]
 
 
 def _prove_one(name: str, latex: bool) -> tuple[dict, str | None]:
-    entry = get(name)
-    return entry.run().as_dict(), (render_latex(entry.derivation()) if latex else None)
+    theorem = get(name)
+    return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
 
 
 def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None, jobs: int | None = None) -> list[dict]:
@@ -46,7 +46,7 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     Entries are independent, so they run in ``jobs`` worker processes (default: one per CPU
     core).  Every ``.tex`` is rendered before any is written, and each is written atomically.
     """
-    chosen = [e.name for e in entries()] if names is None else [get(n).name for n in names]
+    chosen = [t.name for t in theorems()] if names is None else [get(n).name for n in names]
     latex = latex_dir is not None
     directory = ensure_dir(latex_dir) if latex_dir is not None else None
     workers = min(len(chosen), jobs or os.cpu_count() or 1)

@@ -131,8 +131,8 @@ def test_pole_crossing_raises() -> None:
 def test_general_closed_form_reduces_to_the_catalogue_entry() -> None:
     # our (T, r)-general derivation at T = r = eta_w = 1 vs the catalogue's joma-linear-closed-form
     import sympy as sp
+    from theory.derivations import joma_linear_closed_form as cat
 
-    from derivations import joma_linear_closed_form as cat
     from theory.dynamics.closed_forms import linear_closed_form_symbolic
 
     ours = linear_closed_form_symbolic()
@@ -153,8 +153,8 @@ def test_general_closed_form_reduces_to_the_catalogue_entry() -> None:
 
 def test_catalogue_invariant_equals_the_discovered_one() -> None:
     import sympy as sp
+    from theory.derivations import joma_exp
 
-    from derivations import joma_exp
     from theory.models import joma_block
     from theory.symbolic import derive_flow, integrate_ratio
 

@@ -94,8 +94,8 @@ def test_local_rate_matches_the_catalogue() -> None:
     # near v = mu the exp-attention reduced ODE (a = 1/2) decays like exp(f'(mu) t), with
     # f'(mu) = -exp(mu^2/2) from the catalogue's joma-local-rate (compiled, not retyped)
     from scipy import integrate
+    from theory.derivations import joma_local_rate
 
-    from derivations import joma_local_rate
     from theory.numeric.compile import compile_expression
 
     rate = compile_expression(joma_local_rate.rate(), [joma_local_rate.mu])

@@ -156,7 +156,7 @@ def test_index_form_quantity_equals_catalogue_quantity(attention: str, entry: st
 
     from theory.symbolic import indexed as ix
 
-    module = importlib.import_module(f"derivations.{entry}")
+    module = importlib.import_module(f"theory.derivations.{entry}")
     spec = joma_block(3, 2, 1, attention=attention)
     catalogue = module.quantity(spec)
     names = spec.symbols

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from num_tol import ODE_INVARIANT_ATOL
+from theory.derivations import joma_exp
 
-from derivations import joma_exp
 from theory.errors import InvalidArgument, UnknownNameError
 from theory.models import joma_block
 from theory.numeric.compile import compile_flow

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from num_tol import CONTROL_MAX_SLOPE, PER_STEP_RTOL, SLOPE_BAND
 
+from theory.checks.catalogue_oracle import check_names, fit_slope
 from theory.errors import UnknownNameError
-from theory.numeric.oracle import check_names, fit_slope
 from theory.numeric.referee import joma_referee
 
 
@@ -101,11 +101,22 @@ def test_identities_and_closed_forms_checked_independently(name: str) -> None:
 
 def test_unsetupable_entry_is_reported_not_raised() -> None:
     """A catalogue entry the oracle cannot build is a failed verdict with a reason, not a traceback."""
-    from types import SimpleNamespace
+    from theory.checks.catalogue_oracle import check_entry
+    from theory.theorem import NumericSetup, Theorem
 
-    from theory.numeric.oracle import check_entry
-
-    broken = SimpleNamespace(SIZES=({"M": 1},), model=lambda **_: (_ for _ in ()).throw(KeyError("K")))
-    entry = SimpleNamespace(name="fake", kind="invariant", expected="proved", module=broken)
+    entry = Theorem(
+        name="fake",
+        title="",
+        summary="",
+        statement="",
+        expected="proved",
+        kind="invariant",
+        citation="",
+        derivation=lambda: None,  # type: ignore[arg-type,return-value]
+        sizes=({"M": 1},),
+        model=lambda **_: (_ for _ in ()).throw(KeyError("K")),
+        quantity=lambda spec: [],
+        numeric=NumericSetup("compiled-flow"),
+    )
     res = check_entry(entry)
     assert res.observed == "not checkable" and not res.ok and "KeyError" in res.note

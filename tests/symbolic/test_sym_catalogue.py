@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
-
 import mpmath
 import pytest
 import sympy as sp
 from sym_tol import FD_DIGITS, FD_STEP, FD_TOL
 from sympy.core.function import AppliedUndef
+from theory.derivations import MODULES
 
-import derivations
-from theory.catalogue import Entry, entries, get
+from theory.catalogue import get, prove_theorem, theorems
 from theory.errors import UnknownNameError
 from theory.symbolic import derive_flow, prove
+from theory.theorem import Theorem
 
-NAMES = [importlib.import_module(f"derivations.{m}").NAME for m in derivations.CATALOGUE]
+NAMES = [m.NAME for m in MODULES]
 
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict:
-    return {e.name: e.run() for e in entries()}
+    return {t.name: prove_theorem(t) for t in theorems()}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -71,7 +70,7 @@ def _directional_fd(quantity: sp.Expr, flow, values: dict, apps: dict) -> sp.Flo
 def test_refutation_counterexample_checked_independently(outcomes: dict, name: str) -> None:
     out = outcomes[name]
     cex = out.counterexample
-    mod = get(name).module
+    mod = _module(name)
     spec = mod.model(**cex["sizes"])
     flow = derive_flow(spec)
     quantity = mod.quantity(spec)[cex["component"]]
@@ -96,7 +95,7 @@ def test_counterexample_frequencies_lie_on_the_simplex(outcomes: dict) -> None:
 @pytest.mark.parametrize("name", ["joma-linear", "joma-exp"])
 def test_negative_control_perturbed_invariant_is_refuted(name: str) -> None:
     """The prover is not a rubber stamp: doubling r in a proved invariant must be refuted."""
-    mod = get(name).module
+    mod = _module(name)
     spec = mod.model(2, 1, 1)
     s = spec.symbols
     wrong = [q.subs(s["eta_z"], 2 * s["eta_z"]) for q in mod.quantity(spec)]
@@ -105,7 +104,7 @@ def test_negative_control_perturbed_invariant_is_refuted(name: str) -> None:
 
 def test_conditional_residual_is_not_zero_and_exact() -> None:
     """The softmax residual is a real term (non-zero somewhere) and equals dQ/dt exactly."""
-    mod = get("joma-softmax-conditional").module
+    mod = _module("joma-softmax-conditional")
     spec = mod.model(2, 1, 2)
     v = prove(derive_flow(spec), mod.quantity(spec), residual=mod.residual(spec))
     assert v.verdict == "conditional"
@@ -117,7 +116,7 @@ def test_conditional_residual_is_not_zero_and_exact() -> None:
 
 def test_softmax_conditional_holds_when_assumption_holds() -> None:
     """With one sample and bbar = b, Delta_k = g phi' (b b^T - b b^T) = 0: the residual vanishes."""
-    mod = get("joma-softmax-conditional").module
+    mod = _module("joma-softmax-conditional")
     spec = mod.model(2, 1, 1)
     b = spec.extra["b"][("", 1)]
     subs = dict(zip(mod.bbar(spec), b, strict=True))
@@ -125,8 +124,8 @@ def test_softmax_conditional_holds_when_assumption_holds() -> None:
 
 
 def test_lu_invariant_is_derived_in_the_papers_form() -> None:
-    from derivations.lu_closed_form import closed_form
-    from derivations.lu_identity import invariant
+    from theory.derivations.lu_closed_form import closed_form
+    from theory.derivations.lu_identity import invariant
 
     s = {x.name: x for x in invariant().free_symbols}
     assert set(s) == {"q2", "w2", "s_t", "s_0", "m"}
@@ -145,8 +144,7 @@ def test_lu_invariant_is_derived_in_the_papers_form() -> None:
 def test_erfinv_closed_form_solves_ode_numerically() -> None:
     """Independent of SymPy's algebra: integrate v' = Delta exp(v^2/2) with SciPy and compare."""
     from scipy.integrate import solve_ivp
-
-    from derivations.joma_linear_closed_form import Delta, blow_up_time, closed_form, t
+    from theory.derivations.joma_linear_closed_form import Delta, blow_up_time, closed_form, t
 
     delta = 0.7
     t_star = float(blow_up_time().subs(Delta, delta))
@@ -158,8 +156,8 @@ def test_erfinv_closed_form_solves_ode_numerically() -> None:
 
 
 def test_entry_module_interface() -> None:
-    for e in entries():
-        assert isinstance(e, Entry)
+    for e in theorems():
+        assert isinstance(e, Theorem)
         assert e.kind in ("invariant", "identity", "closed-form")
         assert e.expected in ("proved", "refuted", "conditional")
         assert "\n" not in e.summary
@@ -175,6 +173,11 @@ def test_entry_module_interface() -> None:
     ],
 )
 def test_lu_identity_concrete_classifiers_beyond_the_catalogue(sizes: dict) -> None:
-    mod = get("lu-identity").module
+    mod = _module("lu-identity")
     spec = mod.model(**sizes)
     assert prove(derive_flow(spec), mod.quantity(spec)).verdict == "proved"
+
+
+def _module(name: str):
+    """The theory.derivations module that builds theorem ``name`` (its helpers beyond the record)."""
+    return next(m for m in MODULES if m.NAME == name)

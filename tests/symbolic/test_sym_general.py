@@ -17,18 +17,21 @@ import sympy as sp
 from conftest import profile
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from theory.derivations import joma_softmax_conditional as cond
+from theory.derivations import joma_softmax_identity as ident
 
 import theory.symbolic.general as gen
-from derivations import joma_softmax_conditional as cond
-from derivations import joma_softmax_identity as ident
+from theory.catalogue import get, theorems
 from theory.errors import ExpressionError, UnknownNameError
 from theory.models import DPHI, joma_block
 from theory.symbolic import derive_flow, time_derivative
-from theory.symbolic.general import GENERAL_ENTRIES, claims, general_proof, sums_equal
+from theory.symbolic.general import claims, general_proof, sums_equal
 from theory.symbolic.indexed import K, M, N, i
 from theory.symbolic.zero import is_identically_zero
 
-NAMES = list(GENERAL_ENTRIES)
+#: The theorems whose record carries an index-form claim (proved for symbolic M, K, N).
+CLAIMS = {t.name: t.index_claim for t in theorems() if t.index_claim is not None}
+NAMES = list(CLAIMS)
 
 
 # ------------------------------------------------------------------ the proofs and their controls
@@ -36,7 +39,7 @@ NAMES = list(GENERAL_ENTRIES)
 
 @pytest.mark.parametrize("name", NAMES)
 def test_general_proof_closes(name: str) -> None:
-    ok, how = general_proof(name)
+    ok, how = general_proof(CLAIMS[name])
     assert ok, how
     assert how.startswith("all M, K, N >= 1")
 
@@ -45,7 +48,7 @@ def test_general_proof_closes(name: str) -> None:
 @pytest.mark.parametrize("scale", [2, 0, sp.Rational(1, 2)])
 def test_wrong_claim_is_not_proved(name: str, scale: object) -> None:
     """Negative control: one term of the claim scaled (the quantity's coefficient for linear/exp)."""
-    ok, how = sums_equal(*claims(name, scale=scale))
+    ok, how = sums_equal(*claims(CLAIMS[name], scale=scale))
     assert not ok
     assert "not identically zero" in how
 
@@ -55,24 +58,24 @@ def test_wrong_claim_is_really_wrong_at_a_concrete_size(name: str) -> None:
     """The negative control is meaningful: the scaled claim fails at M=2, K=1, N=1 (a 50-digit
     counterexample), while the paper's claim holds there."""
     sizes = {M: 2, K: 1, N: 1}
-    lhs, rhs = claims(name, scale=2)
+    lhs, rhs = claims(CLAIMS[name], scale=2)
     assert not _same(_at_sizes(lhs, sizes, i_value=1), _at_sizes(rhs, sizes, i_value=1))
-    lhs, rhs = claims(name)
+    lhs, rhs = claims(CLAIMS[name])
     assert _same(_at_sizes(lhs, sizes, i_value=1), _at_sizes(rhs, sizes, i_value=1))
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_proof_on_the_colleagues_tanh_flow(name: str) -> None:
     """The same claims close on :func:`theory.symbolic.indexed.joma_indexed`'s flow (tanh, phi' = 1 - tanh^2)."""
-    ok, how = sums_equal(*claims(name, activation="tanh"))
+    ok, how = sums_equal(*claims(CLAIMS[name], activation="tanh"))
     assert ok, how
 
 
 def test_tanh_claim_with_the_wrong_derivative_is_not_proved() -> None:
     """phi' = 1 - tanh (not 1 - tanh^2) in the claim against the tanh flow: must not close."""
-    _, rhs = claims("joma-softmax-identity")
+    _, rhs = claims(CLAIMS["joma-softmax-identity"])
     wrong = rhs.replace(lambda a: isinstance(a, DPHI), lambda a: 1 - sp.tanh(a.args[0]))
-    lhs_tanh, _ = claims("joma-softmax-identity", activation="tanh")
+    lhs_tanh, _ = claims(CLAIMS["joma-softmax-identity"], activation="tanh")
     assert not sums_equal(lhs_tanh, wrong)[0]
     right = rhs.replace(lambda a: isinstance(a, DPHI), lambda a: 1 - sp.tanh(a.args[0]) ** 2)
     assert sums_equal(lhs_tanh, right)[0]
@@ -134,7 +137,7 @@ def _tokens(sizes: dict) -> range:
 def test_index_identity_is_the_catalogue_identity(sizes: dict) -> None:
     spec = ident.model(**sizes)
     flow = derive_flow(spec)
-    lhs, rhs = claims("joma-softmax-identity")
+    lhs, rhs = claims(CLAIMS["joma-softmax-identity"])
     paper = ident.claimed_rhs(spec)
     subs = {M: sizes["M"], K: sizes["K"], N: sizes["N"]}
     for l in _tokens(sizes):
@@ -147,25 +150,25 @@ def test_index_identity_is_the_catalogue_identity(sizes: dict) -> None:
 def test_index_conditional_is_the_catalogue_conditional(sizes: dict) -> None:
     spec = cond.model(**sizes)
     flow = derive_flow(spec)
-    lhs, rhs = claims("joma-softmax-conditional")
+    lhs, rhs = claims(CLAIMS["joma-softmax-conditional"])
     qs, rs = cond.quantity(spec), cond.residual(spec)
     subs = {M: sizes["M"], K: sizes["K"], N: sizes["N"]}
     for l in _tokens(sizes):
         assert _same(_at_sizes(lhs, subs, i_value=l), time_derivative(flow, qs[l - 1]))
         assert _same(_at_sizes(rhs, subs, i_value=l), rs[l - 1])
     # and the scaled (wrong) residual is not the catalogue's
-    _, wrong = claims("joma-softmax-conditional", scale=2)
+    _, wrong = claims(CLAIMS["joma-softmax-conditional"], scale=2)
     assert not _same(_at_sizes(wrong, subs, i_value=1), rs[0])
 
 
 @pytest.mark.parametrize("attention", ["linear", "exp"])
 def test_index_invariant_derivative_is_the_catalogues(attention: str) -> None:
-    from derivations import joma_exp, joma_linear
+    from theory.derivations import joma_exp, joma_linear
 
     mod = joma_linear if attention == "linear" else joma_exp
     spec = joma_block(2, 2, 1, attention=attention)
     flow = derive_flow(spec)
-    lhs, _ = claims(f"joma-{attention}", scale=2)  # a non-zero derivative makes the comparison meaningful
+    lhs, _ = claims(CLAIMS[f"joma-{attention}"], scale=2)  # a non-zero derivative makes the comparison meaningful
     s = spec.symbols
     r = s["eta_z"] / s["eta_w"]
     for l in (1, 2):
@@ -275,8 +278,8 @@ def test_symmetric_double_sum_is_not_the_square_of_a_sum() -> None:
 
 
 def test_unknown_names_raise() -> None:
-    with pytest.raises(UnknownNameError, match="joma-two-query"):
-        general_proof("joma-two-query")
+    assert NAMES == ["joma-linear", "joma-exp", "joma-softmax-identity", "joma-softmax-conditional"]
+    assert get("joma-two-query").index_claim is None  # a negative control has no all-sizes claim
     with pytest.raises(UnknownNameError, match="attention"):
         gen.index_flow("cubic")
 

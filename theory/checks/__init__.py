@@ -1,4 +1,4 @@
-"""Numerical checks of conserved quantities against gradient descent (``check`` for any model)."""
+"""The checks layer: numerical verification of theorems (the oracle) and of user models (``check``)."""
 
 from .generic import CheckConfig, CheckReport, check
 

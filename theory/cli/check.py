@@ -53,7 +53,7 @@ def _fmt(v: float | None, spec: str = ".3g") -> str:
 
 
 def _check(args: argparse.Namespace) -> Result:
-    from ..numeric.oracle import check_names
+    from ..checks.catalogue_oracle import check_names
 
     if args.all == bool(args.names):
         raise InvalidArgument("give catalogue names or --all (not both, not neither); see `theory list`")
@@ -84,7 +84,7 @@ def _check(args: argparse.Namespace) -> Result:
 
 def _simulate(args: argparse.Namespace) -> Result:
     from .._io import atomic_savez
-    from ..numeric.simulate import simulate
+    from ..numeric.simulate import simulate_joma
 
     for name in ("t_end", "temperature", "eta_w", "eta_z"):
         if not math.isfinite(getattr(args, name)):
@@ -97,7 +97,7 @@ def _simulate(args: argparse.Namespace) -> Result:
         parent = Path(args.out).parent
         if not parent.is_dir():  # fail before the (possibly long) simulation, not after
             raise InvalidArgument(f"directory {str(parent)!r} for output {args.out!r} does not exist; create it first")
-    sim = simulate(
+    sim = simulate_joma(
         args.model,
         tokens=args.tokens,
         hidden=args.hidden,

@@ -100,8 +100,7 @@ def logit_law(K: int = 1) -> LogitLaw:
     NotConservedError
         If the core does not prove the quantity conserved.
     """
-    from derivations import joma_exp
-
+    from ..derivations import joma_exp
     from ..models import joma_block
     from ..numeric.compile import compile_expression
     from ..symbolic import derive_flow, prove

@@ -120,7 +120,7 @@ def core_identity() -> CoreIdentity:
         If the symbolic core has not landed the identity yet.
     """
     try:
-        mod = importlib.import_module("derivations.lu_identity")
+        mod = importlib.import_module("theory.derivations.lu_identity")
     except ImportError as exc:
         raise CoreIdentityUnavailable(
             "the symbolic core has not landed derivations.lu_identity yet, so the identity "
@@ -132,7 +132,7 @@ def core_identity() -> CoreIdentity:
     if curve_fn is None:
         source = "derivations.lu_identity.invariant, derivations.lu_closed_form.closed_form"
         try:
-            curve_fn = importlib.import_module("derivations.lu_closed_form").closed_form
+            curve_fn = importlib.import_module("theory.derivations.lu_closed_form").closed_form
         except (ImportError, AttributeError) as exc:
             raise CoreIdentityUnavailable(
                 "derivations.lu_identity has no closed_form() (nor derivations.lu_closed_form)"

@@ -1,5 +1,6 @@
 """Numerics: the compile bridge (the only ``lambdify`` site), ODE solving, gradient descent,
-finite differences, the independent NumPy referee and the oracle behind ``theory check``.
+finite differences and the independent NumPy referee (the oracle behind ``theory check`` is
+in :mod:`theory.checks`).
 
 The public names below are re-exported lazily (importing :mod:`theory.numeric.compile` alone
 does not pull in SciPy's integrators).
@@ -18,7 +19,6 @@ __all__ = [
     "Trajectory",
     "central_error_bound",
     "central_gradient",
-    "check_names",
     "compile_expression",
     "compile_flow",
     "compile_indexed",
@@ -45,7 +45,6 @@ _WHERE = {
     "central_error_bound": "finite_diff",
     "central_gradient": "finite_diff",
     "complex_step_gradient": "finite_diff",
-    "check_names": "oracle",
 }
 
 

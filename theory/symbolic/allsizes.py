@@ -15,13 +15,12 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from ..errors import UnknownNameError
 from ..models.activations import DPHI
 from .derivation import Derivation, StepError
-from .general import _b, _pre, claims, index_flow, sum_normal_form, sums_equal
+from .general import IndexClaim, _b, _pre, claims, index_flow, sum_normal_form, sums_equal
 from .indexed import K, M, N, c, i
 
-__all__ = ["ALL_SIZES", "add_all_sizes", "pretty_indices", "sums_check"]
+__all__ = ["add_all_sizes", "pretty_indices", "sums_check"]
 
 z, v, x = (sp.IndexedBase(s, real=True) for s in ("z", "v", "x"))
 T, eta_w, eta_z = (sp.Symbol(s, positive=True) for s in ("T", "eta_w", "eta_z"))
@@ -29,8 +28,6 @@ PHI_P = sp.IndexedBase("_dphi", real=True)
 B = sp.IndexedBase("_b", positive=True)
 DOT = {name: sp.IndexedBase(f"_dot_{name}", real=True) for name in ("z", "v")}
 _NAMES = {K: ("k", "k'", "k''"), M: ("l", "j", "l'", "j'"), N: ("n", "n'", "n''")}
-#: Theorems with an all-sizes section.
-ALL_SIZES = ("joma-linear", "joma-exp", "joma-softmax-identity", "joma-softmax-conditional")
 
 
 def sums_check(a: sp.Expr, b: sp.Expr, *, context: str = "") -> str:
@@ -167,13 +164,10 @@ def _grouped(e: sp.Expr) -> sp.Expr:
     return sp.Add(*out, evaluate=False) if len(out) > 1 else out[0]
 
 
-def add_all_sizes(d: Derivation, name: str) -> None:
-    """Append the section "All sizes" to ``d``: the index-form proof of catalogue entry ``name``."""
-    if name not in ALL_SIZES:
-        raise UnknownNameError(f"no all-sizes derivation for {name!r}; expected one of {', '.join(ALL_SIZES)}")
-    attention = name.removeprefix("joma-").split("-")[0]
-    flow = index_flow(attention)
-    short = _abbreviations(d, attention)
+def add_all_sizes(d: Derivation, claim: IndexClaim) -> None:
+    """Append the section "All sizes" to ``d``: the index-form proof of ``claim``."""
+    flow = index_flow(claim.attention)
+    short = _abbreviations(d, claim.attention)
     d.section(r"All sizes: symbolic $M$, $K$, $N$ (index form)")
     d.symbol_names.update({DOT["z"]: r"\dot z", DOT["v"]: r"\dot v"})
     rows = (("z", (i,), r"\dot z_{i}"), ("v", (c, i), r"\dot v_{c,i}"))
@@ -186,8 +180,8 @@ def add_all_sizes(d: Derivation, name: str) -> None:
             else ""
         )
         d.chain(intro, lhs, pretty_indices(short(rate)), "derived flow, index form", value=rate, checker=sums_check)
-    lhs_claim, rhs_claim = claims(name)
-    if name == "joma-softmax-identity":
+    lhs_claim, rhs_claim = claims(claim)
+    if claim.quantity is None:  # the claim is about the derived z' itself
         c_ = d.chain(
             r"The paper's right-hand side, for every size:",
             r"\dot z_i",
@@ -198,14 +192,9 @@ def add_all_sizes(d: Derivation, name: str) -> None:
         )
         c_.then(pretty_indices(short(rhs_claim)), "regroup as the paper's right-hand side")
         return
-    q = _quantity(name)
-    chain_rule = _chain_rule(q)
-    label = {
-        "joma-linear": r"Q_i = z_i^2 - r\sum_k v_{k,i}^2",
-        "joma-exp": r"Q_i = z_i - \tfrac{r}{2T}\sum_k v_{k,i}^2",
-    }
+    chain_rule = _chain_rule(claim.quantity(sp.Integer(1)))
     c_ = d.chain(
-        f"Time derivative of ${label.get(name, 'Q_i')}$ for every size:",
+        f"Time derivative of ${claim.label}$ for every size:",
         r"\dot Q_i",
         pretty_indices(chain_rule),
         "chain rule",
@@ -214,22 +203,8 @@ def add_all_sizes(d: Derivation, name: str) -> None:
     sub = _instantiate(flow, chain_rule)
     c_.then(pretty_indices(short(sub)), "substitute the flow", given=lambda e: _instantiate(flow, e))
     c_.then(pretty_indices(_grouped(short(sub))), "pull the sums out; summands of each index group side by side")
-    end = rhs_claim if name == "joma-softmax-conditional" else sp.Integer(0)
+    end = rhs_claim
     c_.then(pretty_indices(short(end)) if end != 0 else end, "each summand cancels" if end == 0 else "regroup")
-
-
-def _quantity(name: str) -> sp.Expr:
-    """:math:`Q_i` of the invariant theorems in index form."""
-    r = eta_z / eta_w
-    kk, ll = sp.symbols("k l", integer=True)
-    sq = sp.Sum(v[kk, i] ** 2, (kk, 1, K))
-    if name == "joma-linear":
-        return z[i] ** 2 - r * sq
-    if name == "joma-exp":
-        return z[i] - r / (2 * T) * sq
-    bbar = sp.IndexedBase("bbar", positive=True)
-    norms = sp.Sum(sp.Sum(v[kk, ll] ** 2, (ll, 1, M)), (kk, 1, K))
-    return z[i] - r / (2 * T) * (sq - norms * bbar[i])
 
 
 def _chain_rule(q: sp.Expr) -> sp.Expr:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import sympy as sp
@@ -45,7 +46,24 @@ from ..models.joma_terms import fresh_index, index_attention_weight, index_pre_a
 from .indexed import K, M, N, c, collapse, i, joma_indexed, k, n
 from .zero import is_identically_zero
 
-__all__ = ["GENERAL_ENTRIES", "claims", "general_proof", "index_flow", "index_time_derivative", "sums_equal"]
+__all__ = [
+    "IndexClaim",
+    "T",
+    "attention_weight",
+    "bbar",
+    "claims",
+    "eta_w",
+    "eta_z",
+    "fresh_index",
+    "g_dphi",
+    "general_proof",
+    "index_flow",
+    "index_time_derivative",
+    "mean",
+    "sums_equal",
+    "v",
+    "z",
+]
 
 z, v, vm, x, g = (sp.IndexedBase(s, real=True) for s in ("z", "v", "vm", "x", "g"))
 bbar = sp.IndexedBase("bbar", positive=True)
@@ -133,7 +151,7 @@ def _unique_binders(e: sp.Expr) -> sp.Expr:
         return e
     e = e.func(*(_unique_binders(a) for a in e.args))
     if isinstance(e, sp.Sum):
-        ren = {lim[0]: _fresh() for lim in e.limits}
+        ren = {lim[0]: fresh_index() for lim in e.limits}
         lims = [(ren[var], lo, hi) for var, lo, hi in e.limits]
         return sp.Sum(e.function.xreplace(ren), *lims)
     return e
@@ -313,13 +331,14 @@ def index_time_derivative(q: sp.Expr, flow: dict[str, tuple[tuple[sp.Symbol, ...
     return chain.xreplace(rates)
 
 
-def _mean(body: Callable[[sp.Symbol], sp.Expr]) -> sp.Expr:
-    """:math:`\\mathbb E[f] = \\frac1N\\sum_n f_n`."""
-    nn = _fresh()
+def mean(body: Callable[[sp.Symbol], sp.Expr]) -> sp.Expr:
+    """:math:`\\mathbb E[f] = \\frac1N\\sum_n f_n` over a fresh sample index."""
+    nn = fresh_index()
     return sp.Sum(body(nn), (nn, 1, N)) / N
 
 
-def _gphi(attention: str, kk: sp.Expr, nn: sp.Expr) -> sp.Expr:
+def g_dphi(attention: str, kk: sp.Expr, nn: sp.Expr) -> sp.Expr:
+    """:math:`g_{k,n}\\,\\phi'(v_k^\\top b_n + v_{m,k})` in index form."""
     return g[kk, nn] * DPHI(_pre(attention, kk, nn))
 
 
@@ -330,78 +349,62 @@ def _with_activation(e: sp.Expr, activation: str | None) -> sp.Expr:
     return e.replace(lambda a: isinstance(a, DPHI), lambda a: d(a.args[0]))
 
 
-def _softmax_b(nn: sp.Expr, idx: sp.Expr) -> sp.Expr:
-    return _b("softmax", nn, idx)
+def attention_weight(attention: str, nn: sp.Expr, idx: sp.Expr) -> sp.Expr:
+    """Attention weight :math:`b_{n,idx}` in index form (public name of the flow's own definition)."""
+    return _b(attention, nn, idx)
 
 
-def claims(name: str, *, scale: sp.Expr | int = 1, activation: str | None = None) -> tuple[sp.Expr, sp.Expr]:
-    """``(left side, claimed right side)`` of a catalogue entry in index form, free index ``i``.
+@dataclass(frozen=True)
+class IndexClaim:
+    """A claim about the index-form JoMA flow, free token index ``i``, for symbolic ``M, K, N``.
+
+    The theorem record (:class:`theory.theorem.Theorem`) carries it; this module proves it
+    without knowing which theorem it belongs to.
+
+    Attributes
+    ----------
+    attention : {"linear", "exp", "softmax"}
+        The flow the claim is about (:func:`index_flow`).
+    subject : str
+        One line for the ``sizes`` field: ``"dQ/dt = 0"``, ``"z' = the paper's right side"``.
+    description : str
+        What is proved, in full (plain text).
+    rhs : callable
+        ``rhs(scale) -> expr``: the claimed right side, its last term multiplied by ``scale``
+        (1: the claim; anything else: a wrong claim, the negative control).
+    quantity : callable or None
+        ``quantity(scale) -> Q_i``: the left side is :math:`\\dot Q_i`; ``None``: the left
+        side is the derived :math:`\\dot z_i` itself.
+    label : str
+        LaTeX name of the quantity (``"Q_i = z_i - ..."``) in the all-sizes derivation.
+    """
+
+    attention: str
+    subject: str
+    description: str
+    rhs: Callable[[sp.Expr], sp.Expr]
+    quantity: Callable[[sp.Expr], sp.Expr] | None = None
+    label: str = "Q_i"
+
+
+def claims(claim: IndexClaim, *, scale: sp.Expr | int = 1, activation: str | None = None) -> tuple[sp.Expr, sp.Expr]:
+    """``(left side, claimed right side)`` of ``claim`` in index form, free index ``i``.
 
     The left side is derived from the flow (:math:`\\dot z_i`, or :math:`\\dot Q_i`); the right
-    side is the paper's claim typed in.  ``scale`` multiplies the *last* term of the claim (1:
-    the paper's claim; anything else: a wrong claim, the negative control).  ``activation``:
-    ``None`` for an arbitrary :math:`\\phi`, or a concrete name (the flow is then
-    :func:`theory.symbolic.indexed.joma_indexed`'s).
+    side is the claim typed in.  ``scale`` multiplies the *last* term of the claim (see
+    :class:`IndexClaim`).  ``activation``: ``None`` for an arbitrary :math:`\\phi`, or a
+    concrete name (the flow is then :func:`theory.symbolic.indexed.joma_indexed`'s).
     """
-    lhs, rhs = _claims(name, scale, activation)
+    s_ = sp.sympify(scale)
+    q = claim.quantity(s_) if claim.quantity is not None else None
+    rhs = claim.rhs(s_)
+    flow = index_flow(claim.attention, activation)
+    lhs = index_time_derivative(q, flow) if q is not None else flow["z"][1]
     return lhs, _with_activation(rhs, activation)
 
 
-def _claims(name: str, scale: sp.Expr | int, activation: str | None) -> tuple[sp.Expr, sp.Expr]:
-    a, s_ = _fresh, sp.sympify(scale)
-    r = eta_z / eta_w
-    if name in ("joma-linear", "joma-exp"):
-        att = name.removeprefix("joma-")
-        kk = a()
-        sq = sp.Sum(v[kk, i] ** 2, (kk, 1, K))
-        q = z[i] ** 2 - s_ * r * sq if att == "linear" else z[i] - s_ * r / (2 * T) * sq
-        return index_time_derivative(q, index_flow(att, activation)), sp.Integer(0)
-    if name == "joma-softmax-identity":
-        b = _softmax_b
-        k1, k2, ll = a(), a(), a()
-        first = sp.Sum(v[k1, i] * _mean(lambda nn: _gphi("softmax", k1, nn) * b(nn, i)), (k1, 1, K))
-        second = _mean(
-            lambda nn: sp.Sum(
-                _gphi("softmax", k2, nn) * sp.Sum(b(nn, ll) * v[k2, ll], (ll, 1, M)) * b(nn, i), (k2, 1, K)
-            )
-        )
-        return index_flow("softmax", activation)["z"][1], eta_z / T * (first - s_ * second)
-    if name == "joma-softmax-conditional":
-        b = _softmax_b
-        k1, l2, k2 = a(), a(), a()
-        sq = sp.Sum(v[k1, i] ** 2, (k1, 1, K))
-        norms = sp.Sum(v[k2, l2] ** 2, (l2, 1, M), (k2, 1, K))
-        q = z[i] - r / (2 * T) * (sq - norms * bbar[i])
-        k3, jj = a(), a()
-        gbb = _mean(lambda nn: _gphi("softmax", k3, nn) * b(nn, i) * b(nn, jj))
-        gb = _mean(lambda nn: _gphi("softmax", k3, nn) * b(nn, jj))
-        resid = -eta_z / T * sp.Sum((gbb - s_ * bbar[i] * gb) * v[k3, jj], (jj, 1, M), (k3, 1, K))
-        return index_time_derivative(q, index_flow("softmax", activation)), resid
-    raise UnknownNameError(f"no symbolic-size proof for {name!r}; expected one of: {', '.join(GENERAL_ENTRIES)}")
-
-
-#: Catalogue entries with a proof for symbolic sizes, and what is proved.
-GENERAL_ENTRIES = {
-    "joma-linear": "dQ_i/dt = 0 for Q_i = z_i^2 - r sum_k v_ki^2",
-    "joma-exp": "dQ_i/dt = 0 for Q_i = z_i - (r/2T) sum_k v_ki^2",
-    "joma-softmax-identity": "z_i' = (eta_z/T)[sum_k v_ki E(g_k phi'_k b_i) - E(sum_k g_k phi'_k (b.v_k) b_i)]",
-    "joma-softmax-conditional": (
-        "dQ_i/dt = -(eta_z/T) sum_k sum_j (E[g_k phi'_k b_i b_j] - bbar_i E[g_k phi'_k b_j]) v_kj "
-        "for Q_i = z_i - (r/2T) sum_k (v_ki^2 - |v_k|^2 bbar_i), bbar constant"
-    ),
-}
-
-
-_SUBJECT = {
-    "joma-linear": "dQ/dt = 0",
-    "joma-exp": "dQ/dt = 0",
-    "joma-softmax-identity": "z' = the paper's right side",
-    "joma-softmax-conditional": "dQ/dt = the residual",
-}
-
-
-def general_proof(name: str) -> tuple[bool, str]:
-    """Prove catalogue entry ``name`` for symbolic :math:`M, K, N` (every size at once).
+def general_proof(claim: IndexClaim) -> tuple[bool, str]:
+    """Prove ``claim`` for symbolic :math:`M, K, N` (every size at once).
 
     Returns
     -------
@@ -411,11 +414,16 @@ def general_proof(name: str) -> tuple[bool, str]:
 
     Examples
     --------
-    >>> general_proof("joma-exp")[0]
+    >>> r = eta_z / eta_w
+    >>> def q(scale):
+    ...     kk = fresh_index()
+    ...     return z[i] - scale * r / (2 * T) * sp.Sum(v[kk, i] ** 2, (kk, 1, K))
+    >>> exp_claim = IndexClaim("exp", "dQ/dt = 0", "", rhs=lambda s: sp.Integer(0), quantity=q)
+    >>> general_proof(exp_claim)[0]
     True
     """
-    lhs, rhs = claims(name)
+    lhs, rhs = claims(claim)
     ok, how = sums_equal(lhs, rhs)
     if not ok:
         return False, f"index-form proof did not close: {how}"
-    return True, f"all M, K, N >= 1 by an index-form proof of {_SUBJECT[name]} (arbitrary phi and loss; {how})"
+    return True, f"all M, K, N >= 1 by an index-form proof of {claim.subject} (arbitrary phi and loss; {how})"

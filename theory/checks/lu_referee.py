@@ -1,7 +1,7 @@
 """The Lu et al. referee for the oracle: the NumPy model of :mod:`theory.lu` as a flow.
 
 Role: give ``theory check`` an *independent* numerical model for the Lu, Mao & Nayak
-entries (``lu-identity``, ``lu-trained-query``, ``lu-trainable-nontopic``).  The model is
+invariants (the records whose set-up is ``lu-referee``).  The model is
 :func:`theory.lu.model.loss_and_grad` (analytic vectorised gradients, checked against
 central differences in ``tests/lu``), which never sees the symbolic derivation.  On small
 synthetic topic data (:func:`theory.lu.data.make_synthetic`) it defines the gradient flow
@@ -16,10 +16,11 @@ negative control) and :math:`H` rescales time: the oracle's horizon :math:`t = 1
 :math:`\\eta` is full-batch gradient descent with learning rate :math:`H\\eta` for
 :math:`1/\\eta` epochs, a fixed horizon :math:`\\mathrm{lr}\\cdot\\mathrm{epochs} = H`.
 
-The conserved quantity is the catalogue entry's own ``quantity(spec)`` (for ``lu-identity``:
-``derivations.lu_identity.invariant()`` written in the spec's symbols :math:`q_i, k_{t,i},
-w_{t,i}`), compiled by :func:`theory.numeric.compile.compile_expression` and evaluated for
-every topic word: nothing here types the formula.
+The conserved quantity is the theorem record's own ``quantity(spec)`` (for the Lu et al.
+identity: :func:`theory.derivations.lu_identity.invariant` written in the spec's symbols
+:math:`q_i, k_{t,i}, w_{t,i}`), compiled by :func:`theory.numeric.compile.compile_expression`
+and evaluated for every topic word: nothing here types the formula.  Which side conditions
+hold (query trained, non-topic words frozen) is the record's set-up input (:class:`LuVariant`).
 
 :func:`velocity_gap` is the cross-check between the referee and the compiled symbolic flow:
 on a one-sentence corpus mirroring the symbolic model (topic word, :math:`m` non-topic words,
@@ -34,20 +35,19 @@ H. Lu, Y. Mao, A. Nayak, "On the Dynamics of Training Attention Models", ICLR 20
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from types import ModuleType
 
 import numpy as np
 import sympy as sp
 
 from ..lu.data import from_token_lists, make_synthetic
 from ..lu.model import Batch, init_params, loss_and_grad
-from .compile import CompiledFlow, compile_expression, compile_flow
+from ..numeric.compile import CompiledFlow, compile_expression, compile_flow
+from ..theorem import Theorem
 
-__all__ = ["LuReferee", "LuRefereeFlow", "LuVariant", "lu_quantity", "lu_referee", "lu_variant", "velocity_gap"]
+__all__ = ["LuReferee", "LuRefereeFlow", "LuVariant", "lu_quantity", "lu_referee", "velocity_gap"]
 
 #: Referee sizes: topics (one topic word each), non-topic words, m, sentences, d_e = d_k.
 TOPICS, NONTOPIC, M_WORDS, SENTENCES, DIM = 3, 12, 3, 24, 3
@@ -66,13 +66,6 @@ class LuVariant:
 
     train_query: bool
     frozen_nontopic: bool
-
-
-def lu_variant(spec_name: str) -> LuVariant:
-    """The variant of a Lu et al. model spec from its name (``lu``, ``lu-trained-query``, ...)."""
-    if not spec_name.startswith("lu"):
-        raise ValueError(f"not a Lu et al. model: {spec_name!r}")
-    return LuVariant(train_query="trained-query" in spec_name, frozen_nontopic="trainable-nontopic" not in spec_name)
 
 
 class LuReferee:
@@ -149,43 +142,35 @@ class LuReferee:
         return q, np.moveaxis(K, 1, 0), np.moveaxis(W, 1, 0)
 
 
-def lu_quantity(module: ModuleType, d_e: int, d_k: int, m: int) -> tuple[Callable, sp.Expr]:
-    """The entry's quantity at sizes ``d_e, d_k`` (and ``m``), compiled in ``q, kt, wt, s_0, m``.
+@lru_cache(maxsize=16)
+def lu_quantity(theorem: Theorem, d_e: int, d_k: int, m: int) -> tuple[Callable, sp.Expr]:
+    """The theorem's quantity at sizes ``d_e, d_k`` (and ``m``), compiled in ``q, kt, wt, s_0, m``.
 
     Returns ``(f, expr)`` with ``f(q, kt, wt, s_0, m)``: ``q`` of shape (d_k, ...), ``kt``
     (d_k, ...), ``wt`` (d_e, ...), broadcasting over the trailing axes.  Compiled once per
-    catalogue module and sizes.
+    theorem and sizes.
 
     Raises
     ------
     ValueError
         If the quantity uses a symbol outside the topic word's state, the query, s_0 and m.
     """
-    if isinstance(module, ModuleType):
-        return _cached_quantity(module.__name__, d_e, d_k, m)
-    return _compile_quantity(module, d_e, d_k, m)
-
-
-@lru_cache(maxsize=16)
-def _cached_quantity(module_name: str, d_e: int, d_k: int, m: int) -> tuple[Callable, sp.Expr]:
-    return _compile_quantity(importlib.import_module(module_name), d_e, d_k, m)
-
-
-def _compile_quantity(module: ModuleType, d_e: int, d_k: int, m: int) -> tuple[Callable, sp.Expr]:
-    sizes = dict(module.SIZES[-1])
+    if theorem.model is None or theorem.quantity is None:
+        raise ValueError(f"{theorem.name} has no model and quantity to follow")
+    sizes = dict(theorem.sizes[-1])
     sizes.update({"N": 1, "d_e": d_e, "d_k": d_k})
     if "m" in sizes:
         sizes["m"] = m
     if "classifier" in sizes:
         sizes["classifier"] = None
-    spec = module.model(**sizes)
-    (expr,) = module.quantity(spec)
+    spec = theorem.model(**sizes)
+    (expr,) = theorem.quantity(spec)
     names = [f"q{i}" for i in range(1, d_k + 1)] + [f"kt{i}" for i in range(1, d_k + 1)]
     names += [f"wt{i}" for i in range(1, d_e + 1)] + ["s_0", "m"]
     found = {s.name: s for s in expr.free_symbols}
     foreign = sorted(set(found) - set(names))
     if foreign:
-        raise ValueError(f"the quantity of {module.NAME} uses {foreign}: the Lu referee has no value for them")
+        raise ValueError(f"the quantity of {theorem.name} uses {foreign}: the Lu referee has no value for them")
     args = [found.get(n, sp.Symbol(n)) for n in names]
     raw = compile_expression(expr, args)
 
@@ -220,9 +205,9 @@ class LuRefereeFlow:
 
 
 def lu_referee(
-    module: ModuleType, spec_name: str, seed: int, *, quantity_m: int | None = None
+    theorem: Theorem, variant: LuVariant, seed: int, *, quantity_m: int | None = None
 ) -> tuple[LuRefereeFlow, np.ndarray, dict]:
-    """The referee flow, its start and its sizes for catalogue module ``module``.
+    """The referee flow, its start and its sizes for ``theorem`` under the side conditions ``variant``.
 
     Data: :data:`TOPICS` topics with one topic word each, :data:`NONTOPIC` non-topic words,
     :data:`M_WORDS` of them per sentence, :data:`SENTENCES` sentences (all for training);
@@ -231,7 +216,6 @@ def lu_referee(
     :math:`s_0 = 0`).  ``quantity_m`` evaluates the quantity with a different :math:`m` than
     the data's (a planted error for tests).
     """
-    variant = lu_variant(spec_name)
     data = make_synthetic(
         n_topics=TOPICS,
         words_per_topic=1,
@@ -251,7 +235,7 @@ def lu_referee(
     p0["K"][topic] = rng.normal(0.0, TOPIC_STD, size=(topic.size, DIM))
     ref = LuReferee(batch, p0, CLASSIFIER, variant, topic, time_scale=TIME_SCALE)
     m_q = M_WORDS if quantity_m is None else quantity_m
-    quantity, _ = lu_quantity(module, DIM, DIM, m_q)
+    quantity, _ = lu_quantity(theorem, DIM, DIM, m_q)
     sizes = {
         "topics": TOPICS,
         "nontopic": NONTOPIC,

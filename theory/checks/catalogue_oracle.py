@@ -1,6 +1,7 @@
-"""The oracle: every catalogue invariant checked against gradient descent and the ODE.
+"""The oracle: every catalogue theorem checked numerically (``theory check``).
 
-Role: the dynamic verification tier.  For an invariant :math:`Q` of a flow
+Role: the dynamic verification tier, generic over :class:`~theory.theorem.Theorem` records: it
+runs the record's :class:`~theory.theorem.NumericSetup` and never names a theorem.  For an invariant :math:`Q` of a flow
 :math:`\\dot\\theta = F(\\theta)`, gradient descent :math:`\\theta_{j+1} = \\theta_j + \\eta
 F(\\theta_j)` changes :math:`Q` per step by :math:`\\eta\\nabla Q\\cdot F + O(\\eta^2) =
 O(\\eta^2)`, so over a fixed horizon :math:`t = j\\eta` the drift is :math:`O(\\eta)`: the
@@ -20,15 +21,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgument, UnknownNameError
-from .ode import solve_flow
-from .oracle_cases import Case, build_case
-from .oracle_extra import EXTRA_CHECKS
-from .slopes import CONTROL_MAX_SLOPE, SLOPE_BAND, fit_slope
+from ..catalogue import get, theorems
+from ..errors import InvalidArgument
+from ..numeric.ode import solve_flow
+from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND, fit_slope
+from ..theorem import Theorem
+from .catalogue_extra import INDEPENDENT_CHECKS
+from .catalogue_setups import Case, build_case
 
 __all__ = [
     "CONTROL_MAX_SLOPE",
@@ -122,8 +124,8 @@ def _ode(case: Case, corrected: bool) -> tuple[float, np.ndarray, float | None, 
     return tr.drift["corrected"], tr.y[-1, :n], violation, tr.drift["raw"]
 
 
-def check_entry(entry: Any, *, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
-    """Run the oracle on one catalogue entry (see the module docstring for the criteria).
+def check_entry(entry: Theorem, *, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
+    """Run the oracle on one theorem record (see the module docstring for the criteria).
 
     An entry the oracle cannot set up numerically (a new model family, say) is reported as
     ``observed="not checkable"`` with ``ok=False`` and the reason, never as a traceback.
@@ -143,22 +145,22 @@ def check_entry(entry: Any, *, etas: tuple[float, ...] = ETAS, seed: int = 0) ->
         )
 
 
-def _check_entry(entry: Any, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
-    details: dict[str, Any] | None  # set-up facts, or the independent computation's report
-    if entry.kind != "invariant" and entry.name in EXTRA_CHECKS:
-        details = EXTRA_CHECKS[entry.name](entry.module)
+def _check_entry(entry: Theorem, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
+    setup = entry.numeric
+    if entry.kind != "invariant" and setup is not None and setup.procedure in INDEPENDENT_CHECKS:
+        found = INDEPENDENT_CHECKS[setup.procedure](setup.inputs)
         return CheckResult(
             entry.name,
             entry.kind,
             entry.expected,
-            details.pop("observed"),
-            details.pop("ok"),
+            found.pop("observed"),
+            found.pop("ok"),
             source="independent computation",
-            details=details,
-            note=details.pop("note", ""),
+            details=found,
+            note=found.pop("note", ""),
             seconds=time.perf_counter() - t0,
         )
-    if entry.kind != "invariant":
+    if entry.kind != "invariant" or setup is None:
         return CheckResult(
             entry.name,
             entry.kind,
@@ -168,7 +170,7 @@ def _check_entry(entry: Any, etas: tuple[float, ...], seed: int, t0: float) -> C
             note=f"{entry.kind}: no conserved quantity to follow; `theory prove {entry.name}` checks it",
             seconds=time.perf_counter() - t0,
         )
-    case = build_case(entry.module, seed=seed)
+    case = build_case(entry, seed=seed)
     corrected = entry.expected == "conditional"
     m = _measure(case, entry.expected, etas)
     observed, ok = m["observed"], m["ok"]
@@ -258,7 +260,7 @@ def _measure(case: Case, expected: str, etas: tuple[float, ...]) -> dict:
     }
 
 
-def check_starts(entry: Any, *, starts: int = 2, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
+def check_starts(entry: Theorem, *, starts: int = 2, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
     """:func:`check_entry` from ``starts`` random starts (and data); the first failing start is
     reported in full (else the first), every start's slope and verdict in ``starts``."""
     if starts < 1:
@@ -275,12 +277,6 @@ def check_starts(entry: Any, *, starts: int = 2, etas: tuple[float, ...] = ETAS,
 def check_names(
     names: list[str] | None, *, etas: tuple[float, ...] = ETAS, seed: int = 0, starts: int = 2
 ) -> list[CheckResult]:
-    """Check the named catalogue entries (``None``: all of them) from ``starts`` random starts."""
-    from ..catalogue import entries
-
-    found = {e.name: e for e in entries()}
-    chosen = list(found) if names is None else names
-    unknown = [n for n in chosen if n not in found]
-    if unknown:
-        raise UnknownNameError(f"unknown theorem {unknown[0]!r}; run `theory list` to see the catalogue")
-    return [check_starts(found[n], starts=starts, etas=etas, seed=seed) for n in chosen]
+    """Check the named catalogue theorems (``None``: all of them) from ``starts`` random starts."""
+    chosen = list(theorems()) if names is None else [get(n) for n in names]
+    return [check_starts(t, starts=starts, etas=etas, seed=seed) for t in chosen]

@@ -1,49 +1,50 @@
 """Numerical checks of the catalogue's identities and closed forms (not invariants).
 
-Role: the dynamic tier for entries without a conserved quantity to follow.  Each check
-compiles the catalogue's *derived* expression and compares it with an independent
-computation, within a stated tolerance:
+Role: the dynamic tier for theorems without a conserved quantity to follow.  Each check is
+a set-up procedure (:data:`theory.theorem.SETUPS`) that compiles the expressions the theorem
+record hands it (``NumericSetup.inputs``) and compares them with an independent computation,
+within a stated tolerance:
 
-* ``joma-softmax-identity``: the paper's right-hand side for :math:`\\dot z` against the
+* ``referee-velocity``: a claimed right-hand side for :math:`\\dot z` (``claim``) against the
   referee's velocity (plain NumPy, hand back-propagation) along a gradient-descent run;
   negative control: the same right-hand side without its second (normalisation) term.
-* ``joma-linear-closed-form``: :math:`v(t) = \\sqrt2\\,\\mathrm{erfinv}(\\sqrt{2/\\pi}\\Delta t)`
-  and :math:`t^\\ast` against the *full* 3-variable exp-attention flow solved by DOP853.
-* ``joma-first-integral``: :math:`G_\\mu(v(t)) = t` (with :math:`s \\equiv 1`) along the ODE,
-  :math:`G_\\mu` by adaptive quadrature.
-* ``joma-local-rate``: :math:`f'(\\mu)` against a central difference (error model bound).
-* ``lu-closed-form``: :math:`\\|q\\|\\|w_t\\|` against the closed form in :math:`s_t` along the
-  ODE of the Lu et al. model with a trainable linear classifier, from zero initialisation.
+* ``closed-form-vs-flow``: :math:`v(t)` (``closed_form``) and :math:`t^\\ast` (``blow_up_time``)
+  against the *full* 3-variable exp-attention flow solved by DOP853.
+* ``first-integral-quadrature``: :math:`G_\\mu(v(t)) = t` (with :math:`s \\equiv 1`) along the
+  ODE ``ode_rhs``, :math:`G_\\mu` by adaptive quadrature.
+* ``derivative-vs-difference``: ``rate`` :math:`f'(\\mu)` against a central difference (error model bound).
+* ``lu-classifier-flow``: :math:`\\|q\\|\\|w_t\\|` against ``closed_form`` in :math:`s_t` along the
+  ODE of the Lu et al. ``model`` with a trainable linear classifier, from zero initialisation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import ModuleType
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from scipy.integrate import quad
 
-from .compile import compile_expression
-from .finite_diff import central_error_bound, central_gradient
-from .ode import solve_flow
+from ..numeric.compile import compile_expression
+from ..numeric.finite_diff import central_error_bound, central_gradient
+from ..numeric.ode import solve_flow
 
-__all__ = ["EXTRA_CHECKS"]
+__all__ = ["INDEPENDENT_CHECKS"]
 
 TOL = 1e-7  # DOP853 at rtol 1e-10 over these horizons: errors ~1e-10; 1e-7 is the verdict line
 
 
-def _softmax_identity(module: ModuleType) -> dict:
+def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
     from ..models import joma_block
-    from .descent import descend
-    from .oracle_cases import concretise, projector, referee_values
-    from .referee import joma_referee
+    from ..numeric.descent import descend
+    from ..numeric.referee import joma_referee
+    from .catalogue_setups import concretise, projector, referee_values
 
-    M, K, N = (module.SIZES[-1][k] for k in ("M", "K", "N"))
+    M, K, N = (inputs["sizes"][k] for k in ("M", "K", "N"))
     spec = joma_block(M, K, N, attention="softmax", activation="tanh", loss="squared")
     ref = joma_referee(M, K, N, attention="softmax", activation="tanh", T=0.8, eta_z=1.5, seed=0)
-    claimed = [concretise(e) for e in module.claimed_rhs(spec)]
+    claimed = [concretise(e) for e in inputs["claim"](spec)]
     symbols = [*spec.state, *spec.data, *spec.constants]
     f = compile_expression(claimed, [symbols])
     # negative control: only the first term v_k o E[g phi' b] (normalisation term dropped)
@@ -51,12 +52,14 @@ def _softmax_identity(module: ModuleType) -> dict:
     first = [
         s["eta_z"]
         / s["T"]
-        * sum(concretise(module.expectation_terms(spec, k)[0][l]) * spec.extra["v"][k - 1][l] for k in range(1, K + 1))
+        * sum(
+            concretise(inputs["expectation_terms"](spec, k)[0][l]) * spec.extra["v"][k - 1][l] for k in range(1, K + 1)
+        )
         for l in range(M)
     ]
     f_ctl = compile_expression(first, [symbols])
+    from ..numeric.compile import compile_flow
     from ..symbolic import derive_flow
-    from .compile import compile_flow
 
     order = compile_flow(derive_flow(spec))  # only for the state order of the projector
     to_state = projector(ref, order)
@@ -83,14 +86,14 @@ def _softmax_identity(module: ModuleType) -> dict:
     }
 
 
-def _linear_closed_form(module: ModuleType) -> dict:
+def _linear_closed_form(inputs: Mapping[str, Any]) -> dict:
     from ..models import joma_block
+    from ..numeric.compile import compile_flow
     from ..symbolic import derive_flow
-    from .compile import compile_flow
 
     delta = 0.5
-    v_t = compile_expression(module.closed_form(), [module.t, module.Delta])
-    t_star = float(module.blow_up_time().subs(module.Delta, delta))
+    v_t = compile_expression(inputs["closed_form"](), [inputs["t"], inputs["Delta"]])
+    t_star = float(inputs["blow_up_time"]().subs(inputs["Delta"], delta))
     cf = compile_flow(derive_flow(joma_block(1, 1, 1, attention="exp", activation="linear")))
     p = cf.param_vector({"x1_1": 1.0, "g1_1": delta, "T": 1.0, "eta_w": 1.0, "eta_z": 1.0})
     tr = solve_flow(lambda y: cf.rhs(y, p), np.zeros(3), 2 * t_star, n_points=201)
@@ -110,12 +113,12 @@ def _linear_closed_form(module: ModuleType) -> dict:
     }
 
 
-def _first_integral(module: ModuleType) -> dict:
+def _first_integral(inputs: Mapping[str, Any]) -> dict:
     mu_val = 2.0
     vsym = sp.Symbol("v", real=True)
-    rhs = module.ode_rhs().subs(module.s(module.t), 1).subs(module.v(module.t), vsym)
-    f = compile_expression(rhs, [vsym, module.mu])
-    integrand = compile_expression(module.G(module.r).function, [module.r, module.mu])
+    rhs = inputs["ode_rhs"]().subs(inputs["s"](inputs["t"]), 1).subs(inputs["v"](inputs["t"]), vsym)
+    f = compile_expression(rhs, [vsym, inputs["mu"]])
+    integrand = compile_expression(inputs["G"](inputs["r"]).function, [inputs["r"], inputs["mu"]])
     tr = solve_flow(lambda y: np.atleast_1d(f(y[0], mu_val)), np.zeros(1), 1.0, n_points=11)
     worst = 0.0
     for t, (v,) in zip(tr.t, tr.y, strict=True):
@@ -130,9 +133,9 @@ def _first_integral(module: ModuleType) -> dict:
     }
 
 
-def _local_rate(module: ModuleType) -> dict:
+def _local_rate(inputs: Mapping[str, Any]) -> dict:
     worst_ratio = 0.0
-    rate = compile_expression(module.rate(), [module.mu])
+    rate = compile_expression(inputs["rate"](), [inputs["mu"]])
     for mu_val in (0.5, 1.0, 2.0):
 
         def f(v: np.ndarray, m: float = mu_val) -> np.ndarray:
@@ -151,20 +154,18 @@ def _local_rate(module: ModuleType) -> dict:
     }
 
 
-def _lu_closed_form(module: ModuleType) -> dict:
-    from derivations import lu_identity
-
+def _lu_closed_form(inputs: Mapping[str, Any]) -> dict:
+    from ..numeric.compile import compile_flow
     from ..symbolic import derive_flow
-    from .compile import compile_flow
 
-    spec = lu_identity.model(1, 1, 1, "TC")
+    spec = inputs["model"](1, 1, 1, "TC")
     e = spec.extra
     cf = compile_flow(derive_flow(spec), invariants={"parts": [e["q2"], e["w2"], e["score_t"]]})
     vals = {"eta": 1.0, "s_0": 0.0, "q1": 1.5, "m": 3.0}
     p = cf.param_vector(vals)
     rng = np.random.default_rng(0)
     y0 = np.array([0.0 if s.name in ("kt1", "wt1") else rng.normal() for s in cf.state])
-    closed = compile_expression(module.closed_form(), sorted(module.closed_form().free_symbols, key=str))
+    closed = compile_expression(inputs["closed_form"](), sorted(inputs["closed_form"]().free_symbols, key=str))
     tr = solve_flow(lambda y: cf.rhs(y, p), y0, 20.0, invariants=lambda y: cf.invariants(y, p))
     q2, w2, s_t = tr.invariants["parts"].T
     lhs = np.sqrt(q2 * w2)
@@ -184,10 +185,11 @@ def _lu_closed_form(module: ModuleType) -> dict:
     }
 
 
-EXTRA_CHECKS: dict[str, Callable[[ModuleType], dict]] = {
-    "joma-softmax-identity": _softmax_identity,
-    "joma-linear-closed-form": _linear_closed_form,
-    "joma-first-integral": _first_integral,
-    "joma-local-rate": _local_rate,
-    "lu-closed-form": _lu_closed_form,
+#: Independent computations by set-up name (:data:`theory.theorem.SETUPS`); each takes the set-up's inputs.
+INDEPENDENT_CHECKS: dict[str, Callable[[Mapping[str, Any]], dict]] = {
+    "referee-velocity": _softmax_identity,
+    "closed-form-vs-flow": _linear_closed_form,
+    "first-integral-quadrature": _first_integral,
+    "derivative-vs-difference": _local_rate,
+    "lu-classifier-flow": _lu_closed_form,
 }

@@ -1,18 +1,19 @@
 """Numerical set-ups of catalogue invariants for the oracle: a compiled flow, a start, a GD.
 
-Role: turn a catalogue entry (symbolic model + quantity [+ residual]) into numbers.
+Role: turn a theorem record (symbolic model + quantity [+ residual]) into numbers, as its
+:class:`~theory.theorem.NumericSetup` says (``procedure``):
 
-* JoMA entries run gradient descent on the **referee** (:mod:`theory.numeric.referee`,
+* ``joma-referee``: JoMA invariants run gradient descent on the **referee** (:mod:`theory.numeric.referee`,
   plain NumPy, hand back-propagation): a model built independently of the symbolic
   derivation, with tanh hidden nodes, squared loss and real embeddings.  Its iterates are
   projected to the symbolic state (:math:`z`, :math:`v = U^\\top w`), where the catalogue's
   quantities are evaluated.  The compiled symbolic flow of the same concrete model is the
   ODE the descent must converge to.
-* Lu et al. entries run gradient descent on the **Lu referee** (:mod:`theory.numeric.oracle_lu`:
+* ``lu-referee``: Lu et al. invariants run gradient descent on the **Lu referee** (:mod:`theory.checks.lu_referee`:
   the NumPy model of :mod:`theory.lu`, analytic gradients, small synthetic topic data, the side
   conditions imposed by freezing); the quantity is evaluated on every topic word.  Their
   compiled-flow set-up (below) is kept as a cross-check (:attr:`Case.cross_check`).
-* Other entries run gradient descent as the Euler scheme of their compiled flow, with the
+* ``compiled-flow``: other invariants run gradient descent as the Euler scheme of their compiled flow, with the
   arbitrary activation replaced by ``tanh`` and free data symbols drawn at random (every
   catalogue invariant holds for every activation, loss and data).
 """
@@ -22,16 +23,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from types import ModuleType
 
 import numpy as np
 import sympy as sp
 
 from ..models import ACTIVATIONS, DPHI, PHI, ModelSpec, joma_block
+from ..numeric.compile import CompiledFlow, compile_flow
+from ..numeric.descent import descend
+from ..numeric.referee import JomaReferee, joma_referee
 from ..symbolic import derive_flow
-from .compile import CompiledFlow, compile_flow
-from .descent import descend
-from .referee import JomaReferee, joma_referee
+from ..theorem import Theorem
 
 __all__ = ["Case", "build_case", "concretise", "projector", "referee_values"]
 
@@ -84,30 +85,28 @@ def concretise(expr: sp.Expr) -> sp.Expr:
     return expr.replace(PHI, phi).replace(DPHI, lambda arg: dphi(arg))
 
 
-def _quantities(module: ModuleType, spec: ModelSpec) -> dict[str, list[sp.Expr]]:
-    out = {"quantity": [concretise(q) for q in module.quantity(spec)]}
-    if hasattr(module, "residual"):
-        out["residual"] = [concretise(r) for r in module.residual(spec)]
+def _quantities(theorem: Theorem, spec: ModelSpec) -> dict[str, list[sp.Expr]]:
+    assert theorem.quantity is not None
+    out = {"quantity": [concretise(q) for q in theorem.quantity(spec)]}
+    if theorem.residual is not None:
+        out["residual"] = [concretise(r) for r in theorem.residual(spec)]
     return out
 
 
-def _is_joma(spec: ModelSpec) -> bool:
-    return spec.name.startswith("joma-")
-
-
-def build_case(module: ModuleType, *, seed: int = 0) -> Case:
-    """The numerical set-up of catalogue module ``module`` at its largest listed size."""
-    sizes = dict(module.SIZES[-1])
-    spec = module.model(**sizes)
-    if _is_joma(spec):
-        return _joma_case(module, spec, sizes, seed)
-    if spec.name.startswith("lu"):
-        return _lu_case(module, spec, sizes, seed)
-    return _generic_case(module, spec, sizes, seed)
+def build_case(theorem: Theorem, *, seed: int = 0) -> Case:
+    """The numerical set-up of invariant ``theorem`` at its largest listed size (its ``numeric.procedure``)."""
+    if theorem.numeric is None:
+        raise ValueError(f"{theorem.name} has no numeric set-up")
+    sizes = dict(theorem.sizes[-1])
+    spec = theorem.largest_spec()
+    build = {"joma-referee": _joma_case, "lu-referee": _lu_case, "compiled-flow": _generic_case}
+    if theorem.numeric.procedure not in build:
+        raise ValueError(f"{theorem.name}: set-up {theorem.numeric.procedure!r} does not follow an invariant")
+    return build[theorem.numeric.procedure](theorem, spec, sizes, seed)
 
 
 # JoMA: the referee -----------------------------------------------------------------------
-def _joma_case(module: ModuleType, spec: ModelSpec, sizes: dict, seed: int) -> Case:
+def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
     M, K, N = spec.sizes["M"], spec.sizes["K"], spec.sizes["N"]
     Q = spec.sizes.get("queries", 1)
     almost = spec.group("w").metric is not None
@@ -130,7 +129,7 @@ def _joma_case(module: ModuleType, spec: ModelSpec, sizes: dict, seed: int) -> C
         eta_z=ETA_Z,
         seed=seed,
     )
-    flow = compile_flow(derive_flow(concrete), invariants=_quantities(module, concrete))
+    flow = compile_flow(derive_flow(concrete), invariants=_quantities(theorem, concrete))
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=seed + 1)
     to_state = projector(ref, flow)
     values = referee_values(ref, theta0, Q)
@@ -194,11 +193,13 @@ def _velocity_gap(ref, theta0, flow, p, y0, to_state) -> float:
 
 
 # Lu et al.: the Lu referee, with the compiled flow as a cross-check ------------------------------
-def _lu_case(module: ModuleType, spec: ModelSpec, sizes: dict, seed: int) -> Case:
-    from . import oracle_lu
+def _lu_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
+    from . import lu_referee as oracle_lu
 
-    flow, theta0, ref_sizes = oracle_lu.lu_referee(module, spec.name, seed)
-    gap = oracle_lu.velocity_gap(oracle_lu.lu_variant(spec.name), seed)
+    assert theorem.numeric is not None
+    variant = oracle_lu.LuVariant(**theorem.numeric.inputs)
+    flow, theta0, ref_sizes = oracle_lu.lu_referee(theorem, variant, seed)
+    gap = oracle_lu.velocity_gap(variant, seed)
 
     def gd(eta: float, t_end: float) -> tuple[np.ndarray, np.ndarray]:
         run = descend(flow.ref, theta0, eta=eta, t_end=t_end)
@@ -206,11 +207,11 @@ def _lu_case(module: ModuleType, spec: ModelSpec, sizes: dict, seed: int) -> Cas
 
     details = {
         "time_scale": oracle_lu.TIME_SCALE,
-        "quantity": f"derivations.{module.__name__.rsplit('.', 1)[-1]}.quantity(spec) at d_e = d_k = "
+        "quantity": f"derivations.{theorem.name.replace('-', '_')}.quantity(spec) at d_e = d_k = "
         f"{oracle_lu.DIM}, compiled by compile_expression, evaluated on each topic word",
         "velocity_gap_sizes": {"m": oracle_lu.GAP_M, "d_e": oracle_lu.GAP_DIM, "classes": oracle_lu.GAP_CLASSES},
     }
-    cross = _generic_case(module, spec, sizes, seed)
+    cross = _generic_case(theorem, spec, sizes, seed)
     return Case(flow, np.zeros(0), theta0, gd, "referee", gap, ref_sizes, cross_check=cross, details=details)  # type: ignore[arg-type]
 
 
@@ -218,24 +219,22 @@ def _lu_case(module: ModuleType, spec: ModelSpec, sizes: dict, seed: int) -> Cas
 _SIMPLEX = re.compile(r"^(xb?\d+)_(\d+)$")
 
 
-_COMPILED: dict[str, tuple[ModelSpec, CompiledFlow]] = {}
+_COMPILED: dict[Theorem, tuple[ModelSpec, CompiledFlow]] = {}
 
 
-def _compiled_generic(module: ModuleType) -> tuple[ModelSpec, CompiledFlow]:
-    """The concrete spec and compiled flow at the module's largest size (cached across starts)."""
-    key = module.__name__ if isinstance(module, ModuleType) else None
-    if key in _COMPILED:
-        return _COMPILED[key]
-    spec = module.model(**dict(module.SIZES[-1]))
+def _compiled_generic(theorem: Theorem) -> tuple[ModelSpec, CompiledFlow]:
+    """The concrete spec and compiled flow at the theorem's largest size (cached across starts)."""
+    if theorem in _COMPILED:
+        return _COMPILED[theorem]
+    spec = theorem.largest_spec()
     spec = replace(spec, loss=concretise(spec.loss))
-    out = spec, compile_flow(derive_flow(spec), invariants=_quantities(module, spec))
-    if key is not None:
-        _COMPILED[key] = out
+    out = spec, compile_flow(derive_flow(spec), invariants=_quantities(theorem, spec))
+    _COMPILED[theorem] = out
     return out
 
 
-def _generic_case(module: ModuleType, spec: ModelSpec, sizes: dict, seed: int) -> Case:
-    spec, flow = _compiled_generic(module)
+def _generic_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
+    spec, flow = _compiled_generic(theorem)
     rng = np.random.default_rng(seed)
     for _ in range(20):  # a start where nothing moves (e.g. every ReLU inactive) checks nothing
         p, y0 = _draw(flow, spec, rng)

@@ -1,0 +1,1 @@
+"""Developer tools: the import graph and its layers (:mod:`theory.devtools.layers`)."""
