@@ -145,10 +145,11 @@ def allowed(importer: str, imported: str) -> bool:
     """Whether a module of layer ``importer`` may import one of layer ``imported``.
 
     The stack runs one way (a layer imports itself and the layers below it); ``architecture``
-    stands beside it: it imports only ``base`` and itself, and only ``reports`` imports it.
+    stands beside it: it imports only ``base``, ``numeric`` (plain array helpers such as the
+    entropy) and itself, and only ``reports`` imports it.
     """
     if "architecture" in (importer, imported) and importer != imported:
-        return imported == "base" or importer == "reports"
+        return imported in ("base", "numeric") or importer == "reports"
     return _RANK[imported] <= _RANK[importer]
 
 
