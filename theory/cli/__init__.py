@@ -24,7 +24,7 @@ from ._output import Result, emit
 __all__ = ["main"]
 
 # Sub-command modules, in the order they appear in ``theory --help``.
-_COMMAND_MODULES = ("catalogue", "check", "joma", "hierarchy", "lu", "arch", "reproduce")
+_COMMAND_MODULES = ("catalogue", "check", "discover", "joma", "hierarchy", "lu", "arch", "reproduce")
 
 
 class _Parser(argparse.ArgumentParser):

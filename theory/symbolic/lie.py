@@ -14,8 +14,14 @@ fields :math:`F_s` for random rational data values :math:`s` (drawn until their 
 :math:`\\theta` stop gaining rank), depth :math:`t + 1` the brackets of depth-1 fields with
 the fields added at depth :math:`t`.  A new field is kept only if its values at three random
 points are independent of the kept fields' values there (a field that is a constant-coefficient
-combination of kept fields is so at every point).  The rank at :math:`\\theta` stops when a
-whole depth adds none.
+combination of kept fields is so at every point).  Building stops when a depth adds no field or
+does not raise the rank at :math:`\\theta`, or at ``max_depth``.
+
+What the number certifies.  Every field built lies in :math:`\\operatorname{Lie}(V)`, so the rank
+found is at most the generic rank and :math:`D - \\text{rank}` is an *upper bound* on the number
+of independent laws, whatever the stopping depth.  Independent laws proved symbolically give a
+*lower bound*; when the two meet (``complete`` in :func:`theory.checks.discover`) the count is
+exact.
 
 Ranks are exact where the fields are rational in :math:`\\theta`: the values at a rational
 point are rational, reduced modulo the prime :math:`p = 2^{61} - 1` and ranked by Gaussian
@@ -42,7 +48,7 @@ from ..errors import InvalidArgument, TheoryError
 from .flow import Flow
 from .numbers import is_rational_in_atoms, mp_value
 
-__all__ = ["LawCount", "RankUndecided", "count_laws"]
+__all__ = ["LawCount", "RankUndecided", "count_laws", "gradient_rank"]
 
 _DIGITS = 60
 _ZERO, _GAP = mpmath.mpf("1e-40"), mpmath.mpf("1e-15")
@@ -59,7 +65,8 @@ class LawCount:
     Attributes
     ----------
     count : int
-        :math:`D - \\dim\\operatorname{Lie}(V)(\\theta)`: independent conservation laws near a generic point.
+        :math:`D` minus the rank reached: an upper bound on the number of independent laws near a
+        generic point, equal to it when the brackets built span :math:`\\operatorname{Lie}(V)(\\theta)`.
     parameters : int
         :math:`D`.
     lie_rank : int
@@ -271,3 +278,25 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
             break
         newest = added
     return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), exact, len(basis))
+
+
+def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Symbol], rng: random.Random) -> int:
+    """Rank of the gradients of ``laws`` at a random rational point (functional independence).
+
+    Exact over GF(2^61 - 1) for rational laws; the rank at a random point equals the generic
+    rank except on a zero set of a minor (Schwartz-Zippel, as for :func:`count_laws`).
+    """
+    if not laws:
+        return 0
+    symbols = sorted(set(state).union(*(q.free_symbols for q in laws)), key=sp.default_sort_key)
+    point = _point(symbols, rng)  # constants in the laws (learning rates, T) get values too
+    echelon = _Echelon()
+    for q in laws:
+        grad = [sp.diff(q, s).xreplace(point) for s in state]
+        if all(isinstance(g, sp.Rational) for g in grad):
+            echelon.add([_mod(sp.Rational(g)) for g in grad])
+        else:  # non-rational law: 60-digit values, ranked by the SVD gap rule
+            return _Evaluator([point], exact=False).rank(
+                [[mp_value(sp.diff(law, s), point, _DIGITS) for s in state] for law in laws]
+            )
+    return echelon.rank

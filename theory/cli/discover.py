@@ -1,0 +1,98 @@
+"""CLI: ``theory discover`` and ``theory count-laws`` (conservation laws of any model)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .._io import atomic_write_text, ensure_dir
+from ..errors import InvalidArgument
+from ._output import Result, add_json_flag
+
+__all__ = ["register"]
+
+_MODEL_HELP = "a named model (see `theory show`) or a Python file defining model() (e.g. my_block.py)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Register ``discover`` and ``count-laws``."""
+    p = sub.add_parser("discover", help="find, prove and count the conservation laws of a model")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    p.add_argument("--sizes", metavar="M=2,K=1,...", help="sizes of a named model (default: its defaults)")
+    p.add_argument("--degree", type=int, default=2, help="largest degree of the polynomial ansatz (default: 2)")
+    p.add_argument("--no-count", action="store_true", help="skip the Lie-algebra count of independent laws")
+    p.add_argument("--check", action="store_true", help="check each law by gradient descent (slope ~1; control ~0)")
+    p.add_argument("--latex", metavar="DIR", help="write each independent law's proof as LaTeX into DIR")
+    add_json_flag(p)
+    p.set_defaults(run=_discover)
+
+    p = sub.add_parser("count-laws", help="the number of independent conservation laws (D - dim Lie(V))")
+    p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
+    p.add_argument("--sizes", metavar="M=2,K=1,...", help="sizes of a named model (default: its defaults)")
+    p.add_argument("--degree", type=int, default=2, help="degree of the ansatz compared with the count (default: 2)")
+    p.add_argument("--max-depth", type=int, default=4, help="deepest Lie bracket tried (default: 4)")
+    add_json_flag(p)
+    p.set_defaults(run=_count)
+
+
+def _spec(args: argparse.Namespace):  # -> ModelSpec
+    from ..models.loader import load_model_file
+    from ..models.registry import build_model
+
+    if args.model.endswith(".py") or Path(args.model).suffix:
+        if args.sizes:
+            raise InvalidArgument("--sizes goes with a named model; a model file fixes its own sizes")
+        return load_model_file(args.model)
+    return build_model(args.model, args.sizes)
+
+
+def _render(d: dict) -> str:
+    lines = [f"{d['model']}: {d['parameters']} parameters, polynomial laws of degree <= {d['degree']}"]
+    for i, law in enumerate(d["laws"], start=1):
+        tag = "independent" if law["independent"] else "dependent  "
+        check = ""
+        if law["slope"] is not None:
+            check = f"  GD slope {law['slope']:.2f} (control {law['control_slope']:.2f}): {law['numeric']}"
+        lines.append(f"  {i:>2}. {law['verdict']} {tag} {law['law']}{check}")
+    lines.append(f"independent laws found: {d['independent']}")
+    if d["count"] is not None:
+        verdict = (
+            "complete: the proved laws meet the upper bound, so list and count are exact"
+            if d["complete"]
+            else "not shown complete: raise --degree (laws outside the ansatz) or the bound is loose"
+        )
+        lines.append(f"count: {d['count_note']}; list {verdict}")
+    elif d["count_note"]:
+        lines.append(d["count_note"])
+    return "\n".join(lines)
+
+
+def _discover(args: argparse.Namespace) -> Result:
+    from ..checks.discovery import discover
+
+    spec = _spec(args)
+    directory = ensure_dir(Path(args.latex)) if args.latex else None
+    found = discover(spec, args.degree, count=not args.no_count, check=args.check, latex=directory is not None)
+    data = found.as_dict()
+    if directory is not None:
+        written = []
+        for i, law in enumerate(found.laws, start=1):
+            if law.document is not None:
+                path = directory / f"{spec.name}-law-{i}.tex"
+                atomic_write_text(path, law.document)
+                written.append(str(path))
+        data["latex_files"] = written
+    ok = found.complete is not False and all(law.numeric in (None, "conserved") for law in found.laws)
+    return Result(data, _render(data), ok=ok)
+
+
+def _count(args: argparse.Namespace) -> Result:
+    from ..checks.discovery import discover
+
+    if not 1 <= args.max_depth <= 8:
+        raise InvalidArgument(f"--max-depth must be in [1, 8], got {args.max_depth}")
+    found = discover(_spec(args), args.degree, count=True)
+    data = {k: v for k, v in found.as_dict().items() if k != "laws"}
+    text = f"{found.model}: {data['count_note']}; the degree-{args.degree} ansatz finds {found.independent}"
+    text += " (complete)" if found.complete else " (incomplete)" if found.complete is False else ""
+    return Result(data, text, ok=found.complete is not False)
