@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.polys.rings import ring
 
 from ..errors import InvalidArgument, TheoryError
 from .flow import Flow
@@ -174,6 +175,76 @@ class _Evaluator:
             return sum(1 for s in values if s >= _GAP * top)
 
 
+class _PolyFields:
+    """Polynomial fields as sparse polynomials over GF(_P) (SymPy ``PolyElement``): fast brackets.
+
+    Used when every component of the flow is a polynomial in the state once the data and
+    constants have numbers: differentiation and products are then exact sparse-polynomial
+    arithmetic modulo :data:`_P`, about two orders of magnitude faster than expression trees.
+    """
+
+    def __init__(self, state: list[sp.Symbol], points: list[dict]) -> None:
+        self.state = state
+        self.ff, *self.gens = ring(state, sp.FF(_P))
+        self.points = [[_mod(sp.Rational(pt[s])) for s in state] for pt in points]
+        self.terms: list[list[tuple[tuple[int, ...], tuple[int, ...], int]]] = []
+
+    def prepare(self, exprs: list[sp.Expr], data: list[sp.Symbol]) -> bool:
+        """Read each component as a polynomial in (state, data) once; ``False`` if one is not."""
+        big, *_ = ring([*self.state, *data], sp.QQ)
+        n = len(self.state)
+        self.terms = []
+        for e in exprs:
+            try:
+                q = big.from_expr(e)
+            except ValueError:  # a state variable (or data) in a denominator: not a polynomial
+                return False
+            self.terms.append(
+                [
+                    (m[:n], m[n:], int(c.numerator) % _P * pow(int(c.denominator) % _P, -1, _P) % _P)
+                    for m, c in q.items()
+                ]
+            )
+        return True
+
+    def field(self, values: list[sp.Rational]) -> tuple:
+        """The field for data values ``values`` (in the order given to :meth:`prepare`), over GF(p)."""
+        vals = [_mod(v) for v in values]
+        out = []
+        for comp in self.terms:
+            acc: dict[tuple[int, ...], int] = {}
+            for ms, md, c in comp:
+                for v, e in zip(vals, md, strict=True):
+                    if e:
+                        c = c * pow(v, e, _P) % _P
+                acc[ms] = (acc.get(ms, 0) + c) % _P
+            out.append(self.ff.from_dict({m: c for m, c in acc.items() if c}))
+        return tuple(out)
+
+    def bracket(self, a: tuple, b: tuple) -> tuple:
+        """``[a, b] = (Db) a - (Da) b``."""
+        return tuple(
+            sum((bi.diff(g) * aj - ai.diff(g) * bj for g, aj, bj in zip(self.gens, a, b, strict=True)), self.ff.zero)
+            for ai, bi in zip(a, b, strict=True)
+        )
+
+    def values(self, field: tuple, p: int) -> list[int]:
+        return [int(c(*self.points[p])) % _P if c else 0 for c in field]
+
+    def jacobian_values(self, field: tuple, p: int) -> list[list[int]]:
+        """:math:`\\partial F_i/\\partial\\theta_j` at point ``p`` (mod p)."""
+        pt = self.points[p]
+        return [[int(d(*pt)) % _P if (d := c.diff(g)) else 0 for g in self.gens] for c in field]
+
+    @staticmethod
+    def bracket_values(a: list[int], ja: list[list[int]], b: list[int], jb: list[list[int]]) -> list[int]:
+        """``[a, b]`` at a point from the values and Jacobians there: ``Jb a - Ja b`` (mod p)."""
+        return [
+            (sum(x * y for x, y in zip(rb, a, strict=True)) - sum(x * y for x, y in zip(ra, b, strict=True))) % _P
+            for ra, rb in zip(ja, jb, strict=True)
+        ]
+
+
 def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int = 400) -> LawCount:
     """The number of independent conservation laws of ``flow`` for every value of its data.
 
@@ -223,7 +294,12 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
     sampled = [s for s in data if s not in set(fixed)]
     constants = _point(fixed, rng)
     exact = all(is_rational_in_atoms(r) for r in flow.rhs)
-    evaluator = _Evaluator([_point(state, rng) for _ in range(3)], exact)
+    points = [_point(state, rng) for _ in range(3)]
+    evaluator = _Evaluator(points, exact)
+    if exact:
+        polys = _PolyFields(state, points)
+        if polys.prepare([r.xreplace(constants) for r in flow.rhs], sampled):
+            return _count_polynomial(flow, polys, sampled, rng, max_depth, max_fields)
 
     def field_for(values: dict) -> list[sp.Expr]:
         sub = {**constants, **values}
@@ -300,3 +376,72 @@ def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Sy
                 [[mp_value(sp.diff(law, s), point, _DIGITS) for s in state] for law in laws]
             )
     return echelon.rank
+
+
+def _count_polynomial(
+    flow: Flow,
+    polys: _PolyFields,
+    sampled: list[sp.Symbol],
+    rng: random.Random,
+    max_depth: int,
+    max_fields: int,
+) -> LawCount:
+    """:func:`count_laws` for polynomial fields, with sparse polynomials over GF(p)."""
+    D = len(flow.state)
+    basis: list[tuple] = []
+    echelon = _Echelon()
+    cache: dict[int, tuple[list[list[int]], list[list[list[int]]]]] = {}
+
+    def at_points(field: tuple) -> tuple[list[list[int]], list[list[list[int]]]]:
+        if id(field) not in cache:
+            cache[id(field)] = (
+                [polys.values(field, p) for p in range(3)],
+                [polys.jacobian_values(field, p) for p in range(3)],
+            )
+        return cache[id(field)]
+
+    def keep(field: tuple, row: list[int]) -> bool:
+        if echelon.add(row):
+            basis.append(field)
+            if len(basis) > max_fields:
+                raise InvalidArgument(f"the Lie algebra basis exceeds {max_fields} fields; use smaller sizes")
+            return True
+        return False
+
+    def rank_at_point() -> int:
+        e = _Echelon()
+        for f in basis:
+            e.add(at_points(f)[0][0])
+        return e.rank
+
+    misses = 0
+    while misses < 3 and len(basis) < D + 3 * len(sampled) + 3:
+        values = _point(sampled, rng)
+        field = polys.field([values[v] for v in sampled])
+        row = [v for p in range(3) for v in polys.values(field, p)]
+        misses = 0 if any(field) and keep(field, row) else misses + 1
+    level1, newest = list(basis), list(basis)
+    ranks, depth = [rank_at_point()], 1
+    while depth < max_depth and ranks[-1] < D:
+        added = []
+        for a in level1:
+            va, ja = at_points(a)
+            for b in newest:
+                if a is b:
+                    continue
+                vb, jb = at_points(b)
+                # the bracket's values at the three points come from values and Jacobians there;
+                # the bracket itself is built (sparse polynomials) only when it raises the rank
+                row = [v for p in range(3) for v in polys.bracket_values(va[p], ja[p], vb[p], jb[p])]
+                if any(row) and echelon.add(row):
+                    br = polys.bracket(a, b)
+                    basis.append(br)
+                    added.append(br)
+                    if len(basis) > max_fields:
+                        raise InvalidArgument(f"the Lie algebra basis exceeds {max_fields} fields; use smaller sizes")
+        depth += 1
+        ranks.append(rank_at_point())
+        if not added or ranks[-1] == ranks[-2]:
+            break
+        newest = added
+    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis))
