@@ -1,4 +1,4 @@
-"""Reports of the symbolic stage: catalogue listings, proof outcomes, model descriptions, LaTeX files.
+"""Reports of the catalogue: listings, proof outcomes, numeric checks, model descriptions, LaTeX files.
 
 The CLI calls these and prints what they return (JSON-ready dictionaries and text tables).
 """
@@ -20,7 +20,9 @@ from .symbolic.parse import accepted_names, parse_quantity
 
 __all__ = [
     "catalogue_rows",
+    "check_entries",
     "describe_model",
+    "format_checks",
     "format_model",
     "format_outcomes",
     "format_table",
@@ -59,6 +61,60 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
         for name, (_, text) in zip(chosen, results, strict=True):
             atomic_write_text(directory / f"{name}.tex", text or "")
     return [row for row, _ in results]
+
+
+def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2) -> dict:
+    """Check the named catalogue entries numerically (all if ``None``): the data of ``theory check``.
+
+    Parameters
+    ----------
+    names : sequence of str or None
+        Catalogue names; ``None`` checks every entry.
+    seed : int
+        Seed of the data and the random starts.
+    starts : int
+        Random starts per invariant.
+
+    Returns
+    -------
+    dict
+        ``{"ok": bool, "entries": [row, ...]}``, one JSON-ready row per entry
+        (:meth:`theory.checks.catalogue_oracle.CheckResult.as_dict`); ``ok`` is whether every
+        entry behaved as expected.
+    """
+    from .checks.catalogue_oracle import check_names  # NumPy/SciPy oracle: loaded only when checking
+
+    results = check_names(None if names is None else list(names), seed=seed, starts=starts)
+    return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
+
+
+def _fmt(v: float | None, spec: str = ".3g") -> str:
+    return "-" if v is None else format(v, spec)
+
+
+def format_checks(data: dict) -> str:
+    """Human rendering of :func:`check_entries`: one line per entry plus starts, residual and details."""
+    entries = data["entries"]
+    lines = [f"{'entry':28} {'expected':12} {'observed':28} {'slope':>6} {'ODE drift':>9} {'GD->ODE':>7}  ok"]
+    for r in entries:
+        lines.append(
+            f"{r['name']:28} {r['expected']:12} {r['observed']:28} {_fmt(r['slope'], '.2f'):>6} "
+            f"{_fmt(r['ode_drift'], '.1e'):>9} {_fmt(r['gd_to_ode_slope'], '.2f'):>7}  {'yes' if r['ok'] else 'NO'}"
+        )
+        if len(r["starts"]) > 1:
+            slopes = ", ".join(_fmt(st["slope"], ".3f") for st in r["starts"])
+            lines.append(f"{'':28} slopes over {len(r['starts'])} random starts: {slopes}")
+        if r["residual"]:
+            res = r["residual"]
+            lines.append(
+                f"{'':28} residual: raw ODE drift {res['raw_ode_drift']:.3g}, "
+                f"int|R| {res['violation_integral']:.3g}, corrected {res['corrected_ode_drift']:.1e}"
+            )
+        if r["details"]:
+            shown = ", ".join(f"{k} {v:.3g}" for k, v in r["details"].items() if isinstance(v, float))
+            lines.append(f"{'':28} {shown}")
+    lines.append(f"{sum(bool(r['ok']) for r in entries)}/{len(entries)} as expected")
+    return "\n".join(lines)
 
 
 def prove_user_quantity(

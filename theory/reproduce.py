@@ -1,63 +1,284 @@
 """The main job: prove the catalogue, write LaTeX, run the numeric checks, make the figures.
 
-Each step is one ``theory`` command run in-process with ``--json``; its JSON is saved under the
-output directory and a ``summary.json`` lists every step with its exit code and duration.  A
-step whose command is not available in this installation is reported as skipped, never faked.
+:func:`reproduce` runs each step of :data:`STEPS` by calling the library directly (the same
+functions the ``theory`` sub-commands call), saves each step's JSON record as
+``OUT/STEP.json`` (what ``theory COMMAND --json`` prints for the step's ``command``) and
+writes ``OUT/summary.json`` listing every step with its status, exit code, duration and the
+files it wrote.  Every file is written atomically.  The SST step is reported as skipped,
+never faked, when the SST data directory is missing.
+
+The CLI ``theory reproduce`` only parses its flags, calls :func:`reproduce` and prints the
+summary; this module never touches the CLI.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ._io import atomic_write_json, atomic_write_text, ensure_dir
+from ._io import atomic_write_json, ensure_dir
+from .errors import InvalidArgument, TheoryError
 
-__all__ = ["STEPS", "Step", "reproduce"]
+__all__ = ["DEFAULT_SST", "STEPS", "ReproduceSummary", "Step", "StepOutput", "StepRecord", "reproduce"]
+
+#: SST data directory used when none is given (relative to the working directory).
+DEFAULT_SST = Path("..") / "shared" / "data" / "sst"
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """What one step computed.
+
+    Attributes
+    ----------
+    data : Any
+        The JSON-ready record saved as ``OUT/STEP.json``.
+    ok : bool
+        Whether every verdict was the expected one.
+    files : tuple of str
+        Files the step wrote besides ``STEP.json`` (LaTeX, figure JSON/PNG/PDF).
+    notes : tuple of str
+        Notes for the user (e.g. matplotlib missing, so only the numbers were written).
+    """
+
+    data: Any
+    ok: bool
+    files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Step:
-    """One command of the main job; ``{out}`` in ``argv`` is replaced by the output directory."""
+    """One step of the main job.
+
+    Attributes
+    ----------
+    name : str
+        Step name; its record is saved as ``OUT/NAME.json``.
+    what : str
+        One-line description.
+    command : tuple of str
+        The equivalent ``theory`` command (documentation: run it to redo this one step);
+        ``{out}`` stands for the output directory, ``{sst}`` for the SST data directory.
+    run : callable
+        ``run(out, sst) -> StepOutput``: calls the library, writes the step's own files under ``out``.
+    needs_sst : bool
+        Skip the step when the SST data directory is missing.
+    """
 
     name: str
-    argv: tuple[str, ...]  # "{out}": output directory, "{sst}": SST data directory
     what: str
+    command: tuple[str, ...]
+    run: Callable[[Path, Path], StepOutput]
+    needs_sst: bool = False
 
+
+@dataclass(frozen=True)
+class StepRecord:
+    """How one step went.
+
+    Attributes
+    ----------
+    name, what : str
+        From the :class:`Step`.
+    status : {"ok", "unexpected-result", "error", "skipped"}
+        ``unexpected-result``: ran, but some verdict was not the expected one;
+        ``error``: bad input (the step's command would exit 2).
+    command : str
+        The equivalent ``theory`` command, with the directories filled in.
+    exit_code : int or None
+        The equivalent command's exit code (0, 1 or 2); ``None`` when skipped.
+    seconds : float
+        Wall time of the step.
+    files : tuple of str
+        Every file written, ``STEP.json`` first.
+    notes : tuple of str
+        Notes for the user.
+    reason : str
+        Why the step was skipped, or the error message.
+    """
+
+    name: str
+    what: str
+    status: str
+    command: str = ""
+    exit_code: int | None = None
+    seconds: float = 0.0
+    files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Ran with every verdict as expected, or skipped."""
+        return self.status in ("ok", "skipped")
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready row of ``summary.json``."""
+        if self.status == "skipped":
+            return {"step": self.name, "status": self.status, "reason": self.reason}
+        row: dict[str, Any] = {
+            "step": self.name,
+            "what": self.what,
+            "command": self.command,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 2),
+            "files": list(self.files),
+        }
+        if self.notes:
+            row["notes"] = list(self.notes)
+        if self.reason:
+            row["stderr"] = self.reason
+        return row
+
+    def line(self) -> str:
+        """One human-readable line: status, name, seconds, description (or why skipped)."""
+        seconds = "" if self.status == "skipped" else f"{self.seconds:.2f}"
+        return f"{self.status:<18} {self.name:<24} {seconds:>7}s  {self.reason or self.what}"
+
+
+@dataclass(frozen=True)
+class ReproduceSummary:
+    """The outcome of :func:`reproduce` (also written to ``OUT/summary.json``).
+
+    Attributes
+    ----------
+    out : str
+        The output directory.
+    steps : tuple of StepRecord
+        One record per step run or skipped, in order.
+    """
+
+    out: str
+    steps: tuple[StepRecord, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        """Every step ran with its expected verdicts, or was skipped."""
+        return all(s.ok for s in self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: ``out``, ``steps`` (rows) and ``ok``."""
+        return {"out": self.out, "steps": [s.as_dict() for s in self.steps], "ok": self.ok}
+
+
+# ----------------------------------------------------------------------------- the steps
+def _prove(out: Path, sst: Path) -> StepOutput:
+    from .report import prove_entries
+
+    latex = out / "latex"
+    rows = prove_entries(None, latex_dir=latex)
+    return StepOutput(rows, all(r["ok"] for r in rows), tuple(str(latex / f"{r['name']}.tex") for r in rows))
+
+
+def _check(out: Path, sst: Path) -> StepOutput:
+    from .report import check_entries
+
+    data = check_entries(None, seed=0, starts=2)
+    return StepOutput(data, data["ok"])
+
+
+def _figure(name: str) -> Callable[[Path, Path], StepOutput]:
+    def run(out: Path, sst: Path) -> StepOutput:
+        from .dynamics import figures  # noqa: F401 - registers the JoMA figures
+        from .dynamics.figure_registry import render_figure
+
+        rendered = render_figure(name, out / "figures")
+        return StepOutput(rendered.as_dict(), rendered.ok, rendered.files, rendered.notes)
+
+    return run
+
+
+def _hierarchy(out: Path, sst: Path) -> StepOutput:
+    from .hierarchy.figure import attach_figure
+    from .hierarchy.report import hierarchy_report
+    from .hierarchy.toy import ToyConfig
+
+    report = hierarchy_report(
+        3, 2, rho=0.8, channel="symmetric", classes=2, samples=20_000, seed=0, toy_runs=3, toy_config=ToyConfig()
+    )
+    report, notes = attach_figure(report, out / "figures")
+    files = tuple(v for k, v in report["figure"].items() if k != "note" and v)
+    return StepOutput(report, report["ok"], files, notes)
+
+
+def _lu_synthetic(out: Path, sst: Path) -> StepOutput:
+    from .lu.report import SyntheticConfig, synthetic_report, with_figures
+
+    rep = with_figures(synthetic_report(SyntheticConfig(classifier="FC")), "synthetic", out / "figures")
+    return StepOutput(rep.data, rep.ok, tuple(rep.data["plots"]["written"]), rep.notes)
+
+
+def _lu_sst(out: Path, sst: Path) -> StepOutput:
+    from .lu.report import sst_report, with_figures
+
+    rep = with_figures(sst_report(sst, task="sst2", classifier="TC"), "sst", out / "figures")
+    return StepOutput(rep.data, rep.ok, tuple(rep.data["plots"]["written"]), rep.notes)
+
+
+def _receptive_field(out: Path, sst: Path) -> StepOutput:
+    from .architecture import parse_mask, receptive_field
+
+    rep = receptive_field([parse_mask("window:4096")], 32, 131072, method="auto")
+    return StepOutput(rep.to_dict(), True)
+
+
+def _compare_arch(out: Path, sst: Path) -> StepOutput:
+    from .architecture import compare_architectures
+
+    cmp = compare_architectures(
+        ["layers=15,heads=3,d_head=64", "layers=30,heads=5,d_head=64"], context=2048, tokens=2e9
+    )
+    return StepOutput(cmp.to_dict(), True)
+
+
+_FIGURES = (
+    ("joma-invariant", "JoMA Fig. 2 check"),
+    ("joma-entropy", "sparse-then-dense entropy"),
+    ("joma-linear", "erfinv closed form, blow-up"),
+    ("joma-components", "V before/after training"),
+    ("joma-full", "full model vs reduced flow"),
+)
 
 STEPS: tuple[Step, ...] = (
-    Step("prove", ("prove", "--all", "--latex", "{out}/latex"), "prove the catalogue, write LaTeX"),
-    Step("check", ("check", "--all"), "numeric checks: ODE drift, GD drift slopes, negative controls"),
-    Step("figure-joma-invariant", ("figure", "joma-invariant", "--out", "{out}/figures"), "JoMA Fig. 2 check"),
-    Step("figure-joma-entropy", ("figure", "joma-entropy", "--out", "{out}/figures"), "sparse-then-dense entropy"),
-    Step("figure-joma-linear", ("figure", "joma-linear", "--out", "{out}/figures"), "erfinv closed form, blow-up"),
-    Step("figure-joma-components", ("figure", "joma-components", "--out", "{out}/figures"), "V before/after training"),
-    Step("figure-joma-full", ("figure", "joma-full", "--out", "{out}/figures"), "full model vs reduced flow"),
+    Step("prove", "prove the catalogue, write LaTeX", ("prove", "--all", "--latex", "{out}/latex"), _prove),
+    Step("check", "numeric checks: ODE drift, GD drift slopes, negative controls", ("check", "--all"), _check),
+    *(
+        Step(f"figure-{name}", what, ("figure", name, "--out", "{out}/figures"), _figure(name))
+        for name, what in _FIGURES
+    ),
     Step(
         "hierarchy",
-        ("hierarchy", "--depth", "3", "--branching", "2", "--rho", "0.8", "--plot", "{out}/figures"),
         "hierarchical latent tree co-occurrence",
+        ("hierarchy", "--depth", "3", "--branching", "2", "--rho", "0.8", "--plot", "{out}/figures"),
+        _hierarchy,
     ),
     Step(
         "lu-synthetic",
-        ("lu", "synthetic", "--classifier", "FC", "--plot", "{out}/figures"),
         "Lu et al. identity on synthetic topics",
+        ("lu", "synthetic", "--classifier", "FC", "--plot", "{out}/figures"),
+        _lu_synthetic,
     ),
     Step(
         "lu-sst",
-        ("lu", "sst", "--data", "{sst}", "--task", "sst2", "--classifier", "TC", "--plot", "{out}/figures"),
         "Lu et al. identity and purity shift on SST2",
+        ("lu", "sst", "--data", "{sst}", "--task", "sst2", "--classifier", "TC", "--plot", "{out}/figures"),
+        _lu_sst,
+        needs_sst=True,
     ),
     Step(
         "receptive-field",
-        ("receptive-field", "--layers", "32", "--mask", "window:4096"),
         "exact reach of a banded stack",
+        ("receptive-field", "--layers", "32", "--mask", "window:4096"),
+        _receptive_field,
     ),
     Step(
         "compare-arch",
+        "receptive field and scaling-law comparison",
         (
             "compare-arch",
             "layers=15,heads=3,d_head=64",
@@ -67,64 +288,88 @@ STEPS: tuple[Step, ...] = (
             "--tokens",
             "2e9",
         ),
-        "receptive field and scaling-law comparison",
+        _compare_arch,
     ),
 )
+"""The steps of the main job, in order."""
 
 
-def _available() -> set[str]:
-    from .cli import build_parser
+def _run_step(step: Step, directory: Path, sst: Path) -> StepRecord:
+    command = "theory " + " ".join(a.replace("{out}", str(directory)).replace("{sst}", str(sst)) for a in step.command)
+    if step.needs_sst and not sst.is_dir():
+        return StepRecord(step.name, step.what, "skipped", reason=f"no SST data at {sst} (pass --sst DIR)")
+    t0 = time.perf_counter()
+    try:
+        output = step.run(directory, sst)
+    except TheoryError as exc:  # bad input: the step's command would exit 2
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        name = " ".join(step.command[:2] if step.command[0] == "lu" else step.command[:1])
+        return StepRecord(
+            step.name,
+            step.what,
+            "error",
+            command,
+            2,
+            time.perf_counter() - t0,
+            reason=f"theory {name}: error: {message}",
+        )
+    record_path = atomic_write_json(directory / f"{step.name}.json", output.data)
+    return StepRecord(
+        step.name,
+        step.what,
+        "ok" if output.ok else "unexpected-result",
+        command,
+        0 if output.ok else 1,
+        time.perf_counter() - t0,
+        (str(record_path), *output.files),
+        output.notes,
+    )
 
-    parser = build_parser()
-    for action in parser._actions:
-        if hasattr(action, "choices") and isinstance(action.choices, dict):
-            return set(action.choices)
-    return set()
 
+def reproduce(
+    out_dir: str | Path,
+    *,
+    sst: str | Path | None = None,
+    steps: Sequence[str] | None = None,
+    progress: Callable[[StepRecord], None] | None = None,
+) -> ReproduceSummary:
+    """Run the main job into ``out_dir``; return the summary (also written to ``out_dir/summary.json``).
 
-def reproduce(out: Path, *, only: list[str] | None = None, sst: Path | None = None) -> dict:
-    """Run the main job into ``out``; return the summary (also written to ``out/summary.json``).
+    Parameters
+    ----------
+    out_dir : path
+        Output directory (created if missing): ``STEP.json`` per step, ``latex/``, ``figures/``
+        and ``summary.json``.
+    sst : path, optional
+        SST data directory (default :data:`DEFAULT_SST`); without it the SST step is skipped.
+    steps : sequence of str, optional
+        Run only these steps (names from :data:`STEPS`), in the order of :data:`STEPS`.
+    progress : callable, optional
+        Called with each :class:`StepRecord` as soon as its step has finished (or was skipped).
 
-    ``sst`` is the SST data directory (default ``../shared/data/sst``); without it the SST step is skipped.
+    Returns
+    -------
+    ReproduceSummary
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown step name, or an output directory that cannot be created.
     """
-    from .cli import main
-
-    directory = ensure_dir(out)
-    available = _available()
-    steps = [s for s in STEPS if only is None or s.name in only]
-    rows: list[dict[str, object]] = []
-    for step in steps:
-        sst_dir = sst if sst is not None else Path("..") / "shared" / "data" / "sst"
-        argv = [a.replace("{out}", str(directory)).replace("{sst}", str(sst_dir)) for a in step.argv]
-        if "{sst}" in step.argv and not sst_dir.is_dir():
-            rows.append(
-                {"step": step.name, "status": "skipped", "reason": f"no SST data at {sst_dir} (pass --sst DIR)"}
-            )
+    known = [s.name for s in STEPS]
+    unknown = [n for n in steps or () if n not in known]
+    if unknown:
+        raise InvalidArgument(f"unknown step(s) {', '.join(map(repr, unknown))}; expected some of: {', '.join(known)}")
+    directory = ensure_dir(out_dir)
+    sst_dir = Path(sst) if sst is not None else DEFAULT_SST
+    records: list[StepRecord] = []
+    for step in STEPS:
+        if steps is not None and step.name not in steps:
             continue
-        if argv[0] not in available:
-            rows.append({"step": step.name, "status": "skipped", "reason": f"command {argv[0]!r} not installed"})
-            continue
-        buf_out, buf_err = io.StringIO(), io.StringIO()
-        t0 = time.perf_counter()
-        with contextlib.redirect_stdout(buf_out), contextlib.redirect_stderr(buf_err):
-            code = main([*argv, "--json"])
-        seconds = time.perf_counter() - t0
-        status = {0: "ok", 1: "unexpected-result"}.get(code, "error")
-        row = {
-            "step": step.name,
-            "what": step.what,
-            "command": "theory " + " ".join(argv),
-            "status": status,
-            "exit_code": code,
-            "seconds": round(seconds, 2),
-        }
-        try:
-            atomic_write_json(directory / f"{step.name}.json", json.loads(buf_out.getvalue()))
-        except json.JSONDecodeError:
-            atomic_write_text(directory / f"{step.name}.txt", buf_out.getvalue())
-        if buf_err.getvalue().strip():
-            row["stderr"] = buf_err.getvalue().strip().splitlines()[-1]
-        rows.append(row)
-    summary = {"out": str(directory), "steps": rows, "ok": all(r["status"] in ("ok", "skipped") for r in rows)}
-    atomic_write_json(directory / "summary.json", summary)
+        record = _run_step(step, directory, sst_dir)
+        records.append(record)
+        if progress is not None:
+            progress(record)
+    summary = ReproduceSummary(str(directory), tuple(records))
+    atomic_write_json(directory / "summary.json", summary.as_dict())
     return summary

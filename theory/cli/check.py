@@ -53,33 +53,12 @@ def _fmt(v: float | None, spec: str = ".3g") -> str:
 
 
 def _check(args: argparse.Namespace) -> Result:
-    from ..checks.catalogue_oracle import check_names
+    from ..report import check_entries, format_checks
 
     if args.all == bool(args.names):
         raise InvalidArgument("give catalogue names or --all (not both, not neither); see `theory list`")
-    results = check_names(None if args.all else list(args.names), seed=args.seed, starts=args.starts)
-    rows = [r.as_dict() for r in results]
-    lines = [f"{'entry':28} {'expected':12} {'observed':28} {'slope':>6} {'ODE drift':>9} {'GD->ODE':>7}  ok"]
-    for r in results:
-        lines.append(
-            f"{r.name:28} {r.expected:12} {r.observed:28} {_fmt(r.slope, '.2f'):>6} "
-            f"{_fmt(r.ode_drift, '.1e'):>9} {_fmt(r.gd_to_ode_slope, '.2f'):>7}  {'yes' if r.ok else 'NO'}"
-        )
-        if len(r.starts) > 1:
-            slopes = ", ".join(_fmt(st["slope"], ".3f") for st in r.starts)
-            lines.append(f"{'':28} slopes over {len(r.starts)} random starts: {slopes}")
-        if r.residual:
-            res = r.residual
-            lines.append(
-                f"{'':28} residual: raw ODE drift {res['raw_ode_drift']:.3g}, "
-                f"int|R| {res['violation_integral']:.3g}, corrected {res['corrected_ode_drift']:.1e}"
-            )
-        if r.details:
-            shown = ", ".join(f"{k} {v:.3g}" for k, v in r.details.items() if isinstance(v, float))
-            lines.append(f"{'':28} {shown}")
-    ok = all(r.ok for r in results)
-    lines.append(f"{sum(r.ok for r in results)}/{len(results)} as expected")
-    return Result(data={"ok": ok, "entries": rows}, text="\n".join(lines), ok=ok)
+    data = check_entries(None if args.all else args.names, seed=args.seed, starts=args.starts)
+    return Result(data=data, text=format_checks(data), ok=data["ok"])
 
 
 def _simulate(args: argparse.Namespace) -> Result:

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> Result:
-    from ..hierarchy.figure import write_figure
+    from ..hierarchy.figure import attach_figure
     from ..hierarchy.report import hierarchy_report, render_text
     from ..hierarchy.toy import ToyConfig
 
@@ -56,9 +56,6 @@ def _run(args: argparse.Namespace) -> Result:
     notes: tuple[str, ...] = ()
     text = render_text(report)
     if args.plot is not None:
-        files = write_figure(report, args.plot)
-        report["figure"] = files
-        if files["note"]:
-            notes = (files["note"] + "; the JSON was written to " + files["json"],)
-        text += "\nfigure: " + ", ".join(v for k, v in files.items() if k != "note" and v)
+        report, notes = attach_figure(report, args.plot)
+        text += "\nfigure: " + ", ".join(v for k, v in report["figure"].items() if k != "note" and v)
     return Result(data=report, text=text, ok=report["ok"], notes=notes)

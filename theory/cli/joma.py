@@ -1,6 +1,6 @@
 """CLI: ``theory figure NAME --out DIR [--quick] [--json]`` (JoMA figures, issue 4).
 
-No logic here: parse, call :func:`theory.dynamics.figure_registry.render`, print.  The
+No logic here: parse, call :func:`theory.dynamics.figure_registry.render_figure`, print.  The
 figure names come from the registry at run time, so other modules may register figures of
 their own (``register_figure``) without editing this file.
 """
@@ -35,10 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run_figure(args: argparse.Namespace) -> Result:
     from ..dynamics import figures  # noqa: F401 - registers the JoMA figures
-    from ..dynamics.figure_registry import render
+    from ..dynamics.figure_registry import render_figure
 
-    fig, files, notes = render(args.name, args.out, quick=args.quick, data=args.data)
-    text = fig.text + "\nwrote: " + ", ".join(files)
-    return Result(
-        data={"figure": args.name, "files": files, "ok": fig.ok, **fig.data}, text=text, ok=fig.ok, notes=notes
-    )
+    rendered = render_figure(args.name, args.out, quick=args.quick, data=args.data)
+    return Result(data=rendered.as_dict(), text=rendered.text, ok=rendered.ok, notes=rendered.notes)

@@ -1,14 +1,14 @@
 """CLI: ``theory lu synthetic`` and ``theory lu sst`` (Lu, Mao & Nayak 2021 experiments).
 
 No logic here: arguments are parsed and handed to :mod:`theory.lu.report`; figures come from
-:mod:`theory.lu.plots` when ``--plot DIR`` is given and matplotlib is installed.
+:func:`theory.lu.report.with_figures` when ``--plot DIR`` is given and matplotlib is installed.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from ..errors import InvalidArgument, OptionalDependencyError
+from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
 
 
@@ -74,32 +74,17 @@ def _no_subcommand(args: argparse.Namespace) -> Result:
     raise InvalidArgument("choose a sub-command: `theory lu synthetic` or `theory lu sst`")
 
 
-def _plots(kind: str, rep, out_dir: str | None) -> tuple[dict, tuple[str, ...]]:
-    if not out_dir:
-        return {}, ()
-    from ..lu import plots
-    from ..lu.identity import core_identity
-
-    draw = plots.synthetic_figures if kind == "synthetic" else plots.sst_figures
-    try:
-        files = draw(rep.data, rep.arrays, core_identity(), out_dir)
-    except OptionalDependencyError as exc:
-        msg = f"no figures: {exc} (the JSON numbers are complete without them)"
-        return {"plots": {"written": [], "skipped": str(exc)}}, (msg,)
-    return {"plots": {"written": files}}, ()
-
-
 def _synthetic(args: argparse.Namespace) -> Result:
-    from ..lu.report import SyntheticConfig, synthetic_report
+    from ..lu.report import SyntheticConfig, synthetic_report, with_figures
 
     rep = synthetic_report(SyntheticConfig.from_namespace(args))
-    extra, notes = _plots("synthetic", rep, args.plot)
-    text = rep.text + "".join(f"\nfigure: {f}" for f in extra.get("plots", {}).get("written", []))
-    return Result(data={**rep.data, **extra}, text=text, ok=rep.ok, notes=notes)
+    if args.plot:
+        rep = with_figures(rep, "synthetic", args.plot)
+    return Result(data=rep.data, text=rep.text, ok=rep.ok, notes=rep.notes)
 
 
 def _sst(args: argparse.Namespace) -> Result:
-    from ..lu.report import sst_report
+    from ..lu.report import sst_report, with_figures
 
     rep = sst_report(
         args.data,
@@ -113,6 +98,6 @@ def _sst(args: argparse.Namespace) -> Result:
         max_train=args.max_train,
         top=args.top,
     )
-    extra, notes = _plots("sst", rep, args.plot)
-    text = rep.text + "".join(f"\nfigure: {f}" for f in extra.get("plots", {}).get("written", []))
-    return Result(data={**rep.data, **extra}, text=text, ok=rep.ok, notes=notes)
+    if args.plot:
+        rep = with_figures(rep, "sst", args.plot)
+    return Result(data=rep.data, text=rep.text, ok=rep.ok, notes=rep.notes)

@@ -5,7 +5,8 @@ it, so that any module (the JoMA figures here, the hierarchy figures elsewhere) 
 figure with :func:`register_figure` without touching the CLI.  A builder returns a
 :class:`Figure`: JSON-able numbers, a human summary, and an optional ``draw(plt)`` callback;
 :func:`render` writes ``NAME.json`` always and ``NAME.png`` / ``NAME.pdf`` when matplotlib
-(the ``plot`` extra) is installed, every file atomically.
+(the ``plot`` extra) is installed, every file atomically; :func:`render_figure` also returns
+the JSON record that ``theory figure NAME --json`` prints and ``theory reproduce`` saves.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from .._io import atomic_write_bytes, atomic_write_json, ensure_dir
 from ..errors import InvalidArgument, OptionalDependencyError, UnknownNameError, require
 
-__all__ = ["FIGURES", "Figure", "FigureSpec", "register_figure", "render"]
+__all__ = ["FIGURES", "Figure", "FigureSpec", "RenderedFigure", "register_figure", "render", "render_figure"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,61 @@ def render(
                 files.append(str(atomic_write_bytes(out_dir / f"{name}.{ext}", buf.getvalue())))
             plt.close(handle)
     return fig, files, notes
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    """A figure computed and written by :func:`render_figure`.
+
+    Attributes
+    ----------
+    name : str
+        The registered figure name.
+    figure : Figure
+        The computed numbers, summary and verdict.
+    files : tuple of str
+        Paths written (``NAME.json``, and ``NAME.png`` / ``NAME.pdf`` with matplotlib).
+    notes : tuple of str
+        Notes for the user (e.g. the install hint when matplotlib is missing).
+    """
+
+    name: str
+    figure: Figure
+    files: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every verdict of the figure was the expected one."""
+        return self.figure.ok
+
+    @property
+    def text(self) -> str:
+        """Human summary followed by the files written."""
+        return self.figure.text + "\nwrote: " + ", ".join(self.files)
+
+    def as_dict(self) -> dict:
+        """JSON-ready record: ``figure`` (name), ``files``, ``ok``, then the figure's numbers."""
+        return {"figure": self.name, "files": list(self.files), "ok": self.figure.ok, **self.figure.data}
+
+
+def render_figure(name: str, out: str | Path, *, quick: bool = False, **options: Any) -> RenderedFigure:
+    """Build figure ``name``, write its files into ``out`` (see :func:`render`) and return the record.
+
+    Parameters
+    ----------
+    name : str
+        A registered figure name (see :data:`FIGURES`).
+    out : path
+        Output directory (created if missing).
+    quick : bool
+        Smaller run (for smoke tests).
+    **options
+        Builder options (``None`` values are dropped), e.g. ``data`` for figures that read data.
+
+    Returns
+    -------
+    RenderedFigure
+    """
+    fig, files, notes = render(name, out, quick=quick, **options)
+    return RenderedFigure(name, fig, tuple(files), notes)

@@ -17,7 +17,7 @@ import numpy as np
 from .._io import atomic_write_bytes, atomic_write_json, ensure_dir
 from ..errors import OptionalDependencyError, require
 
-__all__ = ["FIGURE_STEM", "write_figure"]
+__all__ = ["FIGURE_STEM", "attach_figure", "write_figure"]
 
 FIGURE_STEM = "hierarchy-scores"
 
@@ -54,6 +54,27 @@ def write_figure(report: dict, out_dir: str | Path) -> dict:
     finally:
         plt.close(fig)
     return {"json": str(json_path), **paths, "note": None}
+
+
+def attach_figure(report: dict, out_dir: str | Path) -> tuple[dict, tuple[str, ...]]:
+    """Write the figure of ``report`` (:func:`write_figure`) and record its files in the report.
+
+    Parameters
+    ----------
+    report : dict
+        Output of :func:`theory.hierarchy.report.hierarchy_report` (not modified).
+    out_dir : path
+        Created if missing.
+
+    Returns
+    -------
+    (dict, tuple of str)
+        A copy of ``report`` with a ``figure`` entry (the :func:`write_figure` paths), and the
+        notes for the user (the install hint when matplotlib is missing).
+    """
+    files = write_figure(report, out_dir)
+    notes = (f"{files['note']}; the JSON was written to {files['json']}",) if files["note"] else ()
+    return {**report, "figure": files}, notes
 
 
 def _draw(plt, report: dict):

@@ -3,7 +3,8 @@
 Role: run the studies of :mod:`theory.lu.synthetic` / :mod:`theory.lu.sst_experiment`, apply
 the expectations (identity slope about 1 with the query fixed; negative control broken;
 FC convergence and mutual promotion) and render one human summary.  The CLI only parses
-arguments and calls :func:`synthetic_report` / :func:`sst_report`.
+arguments and calls :func:`synthetic_report` / :func:`sst_report` (and :func:`with_figures` for
+``--plot DIR``).
 
 Verdict thresholds: the slope band and the negative-control slope of
 :mod:`theory.numeric.slopes` (shared with ``theory check``), and :data:`theory.lu.synthetic.CONTROL_MIN_RATIO`.
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from ..errors import OptionalDependencyError
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
 from .identity import core_identity
@@ -28,17 +30,18 @@ from .synthetic import (
     side_condition_sweep,
 )
 
-__all__ = ["Report", "SyntheticConfig", "sst_report", "synthetic_report"]
+__all__ = ["Report", "SyntheticConfig", "sst_report", "synthetic_report", "with_figures"]
 
 
 @dataclass(frozen=True)
 class Report:
-    """Data (JSON-able), text, verdict and the arrays the plots need."""
+    """Data (JSON-able), text, verdict, the arrays the plots need and notes for the user."""
 
     data: dict
     text: str
     ok: bool
     arrays: dict
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,3 +275,38 @@ def sst_report(
         ]
     )
     return Report(rep, text, all(rep["checks"].values()), arrays)
+
+
+def with_figures(report: Report, kind: Literal["synthetic", "sst"], out_dir: str | Path) -> Report:
+    """Draw the figures of ``report`` into ``out_dir`` and record them in its data and text.
+
+    Parameters
+    ----------
+    report : Report
+        From :func:`synthetic_report` (``kind="synthetic"``) or :func:`sst_report` (``kind="sst"``).
+    kind : {"synthetic", "sst"}
+        Which figures to draw (:mod:`theory.lu.plots`).
+    out_dir : path
+        Created if missing; PNG and PDF files are written atomically.
+
+    Returns
+    -------
+    Report
+        ``report`` with ``data["plots"] = {"written": [paths]}`` and a ``figure:`` line per file;
+        without matplotlib, ``{"written": [], "skipped": reason}`` and a note instead (the JSON
+        numbers are complete without the figures).
+    """
+    from . import plots  # matplotlib itself is imported only when drawing
+
+    draw = plots.synthetic_figures if kind == "synthetic" else plots.sst_figures
+    try:
+        files = draw(report.data, report.arrays, core_identity(), out_dir)
+    except OptionalDependencyError as exc:
+        msg = f"no figures: {exc} (the JSON numbers are complete without them)"
+        return replace(
+            report,
+            data={**report.data, "plots": {"written": [], "skipped": str(exc)}},
+            notes=(*report.notes, msg),
+        )
+    text = report.text + "".join(f"\nfigure: {f}" for f in files)
+    return replace(report, data={**report.data, "plots": {"written": files}}, text=text)
