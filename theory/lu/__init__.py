@@ -15,7 +15,7 @@ H. Lu, Y. Mao, A. Nayak, "On the Dynamics of Training Attention Models", ICLR 20
 
 from .data import BagCorpus, SyntheticTopics, make_synthetic
 from .identity import CoreIdentity, CoreIdentityUnavailable, core_identity, identity_residuals
-from .model import Batch, forward, init_params, loss_and_grad
+from .model import Batch, InitConfig, forward, init_params, loss_and_grad
 from .train import History, TrainConfig, accuracy, train_classifier
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "CoreIdentity",
     "CoreIdentityUnavailable",
     "History",
+    "InitConfig",
     "SyntheticTopics",
     "TrainConfig",
     "accuracy",
