@@ -7,7 +7,7 @@ from types import ModuleType
 
 from theory.models import ModelSpec
 from theory.symbolic.derivation import Derivation, StepError
-from theory.symbolic.general import IndexClaim
+from theory.symbolic.index_proof import IndexClaim
 from theory.symbolic.readable import conservation_chain, dot_symbols, flow_rows, joma_short, velocity_ratio
 from theory.theorem import Outcome
 

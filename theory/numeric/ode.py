@@ -26,8 +26,8 @@ from scipy.integrate import solve_ivp
 
 from .._config import configure
 from ..errors import InvalidArgument, UnknownNameError
+from .choices import METHODS
 from .compile import CompiledFlow
-from .names import METHODS
 
 __all__ = ["IMPLICIT_METHODS", "METHODS", "SolverConfig", "Trajectory", "solve_compiled", "solve_flow"]
 
