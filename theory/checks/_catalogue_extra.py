@@ -39,7 +39,7 @@ def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
     from ..models import joma_block
     from ..numeric.descent import descend
     from ..numeric.referee import RefereeConfig, joma_referee
-    from .catalogue_setups import concretise, projector, referee_values
+    from ._catalogue_setups import concretise, projector, referee_values
 
     M, K, N = (inputs["sizes"][k] for k in ("M", "K", "N"))
     spec = joma_block(M, K, N, attention="softmax", activation="tanh", loss="squared")
