@@ -15,7 +15,6 @@ from .closed_forms import PoleCrossingError, blowup_time, first_integral, linear
 from .entropy import EntropyShape, entropy, entropy_shape, softmax, uniform_causal_mean_entropy
 from .figure_registry import Figure, register_figure, render
 from .full_model import Setup, confirm
-from .invariant_check import InvariantCheckConfig, invariant_check
 from .linear_case import linear_check
 from .reduced import ReducedJoMA, logit_law
 from .sparse_dense import code_mu, run_code_iteration, run_ode
@@ -23,7 +22,6 @@ from .sparse_dense import code_mu, run_code_iteration, run_ode
 __all__ = [
     "EntropyShape",
     "Figure",
-    "InvariantCheckConfig",
     "PoleCrossingError",
     "ReducedJoMA",
     "Setup",
@@ -33,7 +31,6 @@ __all__ = [
     "entropy",
     "entropy_shape",
     "first_integral",
-    "invariant_check",
     "linear_check",
     "linear_closed_form",
     "logit_law",
