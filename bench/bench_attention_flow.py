@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from theory.architecture.attention import synthetic_attention
-from theory.architecture.flow import _PairSolver, attention_flow
+from theory.architecture.attention_flow import _PairSolver, attention_flow
 from theory.architecture.mask_spec import parse_mask
 from theory.architecture.rollout import residual_mix
 

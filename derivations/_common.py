@@ -6,9 +6,9 @@ import time
 from types import ModuleType
 
 from theory.models import ModelSpec
+from theory.symbolic._readable import conservation_chain, dot_symbols, flow_rows, joma_short, velocity_ratio
 from theory.symbolic.derivation import Derivation, StepError
-from theory.symbolic.general import IndexClaim
-from theory.symbolic.readable import conservation_chain, dot_symbols, flow_rows, joma_short, velocity_ratio
+from theory.symbolic.index_proof import IndexClaim
 from theory.theorem import Outcome
 
 #: Notation paragraph of the JoMA derivations (LaTeX).

@@ -13,7 +13,7 @@ import sympy as sp
 
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
-from theory.symbolic import general as ix
+from theory.symbolic import index_proof as ix
 from theory.symbolic.indexed import K, i
 from theory.theorem import NumericSetup, Theorem
 
@@ -55,7 +55,7 @@ def index_quantity(scale: sp.Expr) -> sp.Expr:
     return ix.z[i] - scale * ix.eta_z / ix.eta_w / (2 * ix.T) * sp.Sum(ix.v[kk, i] ** 2, (kk, 1, K))
 
 
-#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.general.general_proof`.
+#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.index_proof.general_proof`.
 INDEX_CLAIM = ix.IndexClaim(
     attention="exp",
     subject="dQ/dt = 0",

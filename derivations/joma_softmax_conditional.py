@@ -25,7 +25,7 @@ import sympy as sp
 
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic import general as ix
+from theory.symbolic import index_proof as ix
 from theory.symbolic.derivation import Tex
 from theory.symbolic.indexed import K, M, i
 from theory.theorem import NumericSetup, Theorem
@@ -124,7 +124,7 @@ def index_residual(scale: sp.Expr) -> sp.Expr:
     return -ix.eta_z / ix.T * sp.Sum((gbb - scale * ix.bbar[i] * gb) * ix.v[k3, jj], (jj, 1, M), (k3, 1, K))
 
 
-#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.general.general_proof`.
+#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.index_proof.general_proof`.
 INDEX_CLAIM = ix.IndexClaim(
     attention="softmax",
     subject="dQ/dt = the residual",

@@ -20,7 +20,7 @@ import sympy as sp
 
 from theory.models import DPHI, ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow
-from theory.symbolic import general as ix
+from theory.symbolic import index_proof as ix
 from theory.symbolic.indexed import K, M
 from theory.symbolic.indexed import i as tok
 from theory.symbolic.zero import is_identically_zero
@@ -96,7 +96,7 @@ def index_rhs(scale: sp.Expr) -> sp.Expr:
     return ix.eta_z / ix.T * (first - scale * second)
 
 
-#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.general.general_proof`.
+#: The claim for symbolic M, K, N, proved by :func:`theory.symbolic.index_proof.general_proof`.
 INDEX_CLAIM = ix.IndexClaim(
     attention="softmax",
     subject="z' = the paper's right side",

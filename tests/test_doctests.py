@@ -35,7 +35,7 @@ MODULES = _modules_with_examples()
 
 def test_the_walk_finds_the_examples() -> None:
     """Negative control for the walk: known modules with examples are among those collected."""
-    assert {"theory", "theory.numeric.slopes", "theory.symbolic.lemmas", "theory.architecture.mask_spec"} <= set(
+    assert {"theory", "theory.numeric.slopes", "theory.symbolic._lemmas", "theory.architecture.mask_spec"} <= set(
         MODULES
     )
 

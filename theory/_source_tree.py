@@ -45,4 +45,6 @@ def install() -> None:
     if installed or not (FOLDER / "__init__.py").is_file():
         return
     if not any(isinstance(f, _DerivationsFinder) for f in sys.meta_path):
-        sys.meta_path.append(_DerivationsFinder())
+        # first, so that an editable install of another checkout (whose finder maps the same
+        # name to *its* derivations/) cannot pair this checkout's theory/ with other theorems
+        sys.meta_path.insert(0, _DerivationsFinder())

@@ -4,7 +4,7 @@ Role: the registry of the *theorems* layer.  :func:`theorems` returns the record
 modules of :mod:`theory.derivations` build (:class:`~theory.theorem.Theorem`); :func:`get`
 finds one by name; :func:`prove_theorem` proves any record, reading only its fields: an
 invariant is proved at every listed size, and lifted to every size by its index-form claim
-(:func:`theory.symbolic.general.general_proof`) or by the checked separability argument; a
+(:func:`theory.symbolic.index_proof.general_proof`) or by the checked separability argument; a
 theorem that is not an invariant runs its own ``verify()``.
 """
 
@@ -18,10 +18,10 @@ import sympy as sp
 from .derivations import THEOREMS
 from .errors import UnknownNameError
 from .symbolic.flow import Flow, derive_flow
-from .symbolic.general import general_proof
-from .symbolic.generality import separability
+from .symbolic.index_proof import general_proof
 from .symbolic.latex import latex_expr
 from .symbolic.prove import Verdict, prove
+from .symbolic.separability import separability
 from .theorem import Outcome, Theorem
 
 __all__ = ["Outcome", "Theorem", "get", "prove_theorem", "theorems"]

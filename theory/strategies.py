@@ -43,7 +43,7 @@ from hypothesis import strategies as st  # noqa: E402
 from .models.spec import ModelSpec  # noqa: E402
 from .numeric.embeddings import almost_orthogonal_embeddings as _almost  # noqa: E402
 from .numeric.embeddings import orthonormal_embeddings as _ortho  # noqa: E402
-from .numeric.referee import ACTIVATIONS, JomaReferee, joma_referee  # noqa: E402
+from .numeric.referee import ACTIVATIONS, JomaReferee, RefereeConfig, joma_referee  # noqa: E402
 from .numeric.values import simplex_groups, symbol_range  # noqa: E402
 
 __all__ = [
@@ -135,7 +135,7 @@ def joma_configs(
     max_hidden: int = 3,
     max_samples: int = 4,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """Keyword arguments for :func:`theory.numeric.referee.joma_referee` plus ``init_scale``.
+    """Sizes ``M``, ``K``, ``N``, ``seed``, ``init_scale`` and fields of :class:`~theory.numeric.referee.RefereeConfig`.
 
     Sizes, temperature :math:`T \\in [0.3, 3]`, learning-rate ratio :math:`r = \\eta_z/\\eta_w
     \\in [0.2, 5]`, activations (ReLU included: draws with a pre-activation within 1e-6 of its
@@ -167,7 +167,7 @@ def referee_models(**config_kwargs: Any) -> st.SearchStrategy[tuple[JomaReferee,
         cfg = dict(cfg)
         scale, seed = cfg.pop("init_scale"), cfg.pop("seed")
         M, K, N = cfg.pop("M"), cfg.pop("K"), cfg.pop("N")
-        model = joma_referee(M, K, N, seed=seed, **cfg)
+        model = joma_referee(M, K, N, RefereeConfig(**cfg), seed=seed)
         return model, model.init(scale=scale, z_scale=scale, seed=seed + 1)
 
     def away_from_kink(case: tuple[JomaReferee, np.ndarray]) -> bool:

@@ -7,7 +7,7 @@ read only the record: ``theory prove`` (:func:`theory.catalogue.prove_theorem`),
 check`` (:mod:`theory.checks.catalogue_oracle`) and the LaTeX rendering
 (:func:`theory.symbolic.render_latex` of ``record.derivation()``).  Neither the symbolic nor
 the numeric layer names a theorem: the symbolic layer receives the record's
-:class:`~theory.symbolic.general.IndexClaim`, the checks layer its :class:`NumericSetup`.
+:class:`~theory.symbolic.index_proof.IndexClaim`, the checks layer its :class:`NumericSetup`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sympy as sp
 
 from .models import ModelSpec
 from .symbolic.derivation import Derivation
-from .symbolic.general import IndexClaim
+from .symbolic.index_proof import IndexClaim
 
 __all__ = ["KINDS", "SETUPS", "NumericSetup", "Outcome", "Theorem"]
 
@@ -113,7 +113,7 @@ class Theorem:
     verify : callable or None
         Theorems that are not invariants: ``verify() -> Outcome``.
     index_claim : IndexClaim or None
-        The claim in index form, proved for symbolic sizes (:func:`theory.symbolic.general.general_proof`).
+        The claim in index form, proved for symbolic sizes (:func:`theory.symbolic.index_proof.general_proof`).
     arbitrary_loss : bool
         The finite proofs extend to all sizes by the checked separability argument.
     generality : str or None

@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 
 from theory.errors import ModelError
+from theory.numeric._indexed_layout import layout_of
 from theory.numeric.indexed_flow import compile_indexed
-from theory.numeric.indexed_layout import layout_of
 from theory.symbolic.indexed import SIZE_OF, IndexedFlow, K, M, N, c, collapse, i, joma_indexed, k, l, n
 
 RTOL = 1e-12

@@ -10,7 +10,7 @@ from theory.derivations import joma_exp
 from theory.errors import InvalidArgument, UnknownNameError
 from theory.models import joma_block
 from theory.numeric.compile import compile_flow
-from theory.numeric.ode import METHODS, solve_flow
+from theory.numeric.ode import METHODS, SolverConfig, solve_flow
 from theory.symbolic import derive_flow
 
 _DELTA = 0.5
@@ -85,7 +85,22 @@ def test_bad_arguments() -> None:
         solve_flow(np.sin, np.array([np.nan]), 1.0)
     with pytest.raises(InvalidArgument, match="tolerances"):
         solve_flow(np.sin, np.ones(2), 1.0, rtol=0.0)
+    with pytest.raises(InvalidArgument, match="unknown setting tol of SolverConfig"):
+        solve_flow(np.sin, np.ones(2), 1.0, tol=1e-3)
+    with pytest.raises(InvalidArgument, match="expected a SolverConfig"):
+        solve_flow(np.sin, np.ones(2), 1.0, {"method": "Radau"})  # type: ignore[arg-type]
     assert "DOP853" in METHODS
+
+
+def test_config_object_equals_keyword_shorthand() -> None:
+    """``solve_flow(..., SolverConfig(...))`` and the keyword shorthand are the same run;
+    keywords override the fields of a given config, which is never mutated."""
+    config = SolverConfig(method="Radau", n_points=7)
+    a = solve_flow(np.cos, np.zeros(1), 1.0, config)
+    b = solve_flow(np.cos, np.zeros(1), 1.0, method="Radau", n_points=7)
+    c = solve_flow(np.cos, np.zeros(1), 1.0, config, rtol=1e-6)
+    assert np.array_equal(a.y, b.y) and a.t.size == 7 and a.method == "Radau"
+    assert c.rtol == 1e-6 and config.rtol == 1e-10
 
 
 def test_solve_compiled_reports_every_invariant_with_jacobian() -> None:

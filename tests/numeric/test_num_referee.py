@@ -126,7 +126,7 @@ def test_bad_sizes_and_steps() -> None:
 def test_central_difference_referee_matches_compiled_symbolic_flow() -> None:
     """Issue 3, item 3: the referee's derivative-free gradient against the compiled symbolic
     gradient, within the finite-difference error model (projected to z, v = U^T w, v_m)."""
-    from theory.checks.catalogue_setups import projector, referee_values
+    from theory.checks._catalogue_setups import projector, referee_values
     from theory.models import joma_block
     from theory.numeric.compile import compile_flow
     from theory.symbolic import derive_flow

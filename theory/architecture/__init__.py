@@ -7,7 +7,7 @@ Stages, one module each:
 * :mod:`.coverage` - receptive-field report, closed forms, layers to cover a context;
 * :mod:`.attention` - attention maps: validation, ``.npz`` layout, synthetic maps;
 * :mod:`.rollout` - attention rollout, entropy, distance quantiles;
-* :mod:`.flow` - attention flow (per-pair max-flow), fast and certified;
+* :mod:`.attention_flow` - attention flow (Abnar & Zuidema; per-pair max-flow), fast and certified;
 * :mod:`.params` - architecture specs and parameter counting;
 * :mod:`.scaling` - scaling laws with versioned, cited constants;
 * :mod:`.compare` - side-by-side comparison and verdict;
@@ -25,9 +25,9 @@ from .attention import (
     synthetic_attention,
     validate_attention,
 )
+from .attention_flow import FlowResult, attention_flow, flow_capacity_graph
 from .compare import Comparison, compare_architectures, render_comparison
 from .coverage import ReachReport, closed_form_span, layers_to_cover, receptive_field
-from .flow import FlowResult, attention_flow, flow_capacity_graph
 from .mask_spec import MaskSpecError, parse_mask
 from .masks import Mask
 from .params import ArchSpec, ArchSpecError, count_parameters, parse_arch

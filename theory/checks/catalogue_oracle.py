@@ -29,8 +29,8 @@ from ..errors import InvalidArgument
 from ..numeric.ode import solve_flow
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND, fit_slope
 from ..theorem import Theorem
-from .catalogue_extra import INDEPENDENT_CHECKS
-from .catalogue_setups import Case, build_case
+from ._catalogue_extra import INDEPENDENT_CHECKS
+from ._catalogue_setups import Case, build_case
 
 __all__ = [
     "CONTROL_MAX_SLOPE",

@@ -43,7 +43,7 @@ import numpy as np
 import sympy as sp
 
 from ..lu.data import from_token_lists, make_synthetic
-from ..lu.model import Batch, init_params, loss_and_grad
+from ..lu.model import Batch, InitConfig, init_params, loss_and_grad
 from ..numeric.compile import CompiledFlow, compile_expression, compile_flow
 from ..theorem import Theorem
 
@@ -226,9 +226,8 @@ def lu_referee(
         seed=seed,
     )
     batch = Batch(data.train)
-    p0 = init_params(
-        CLASSIFIER, vocab_size=batch.v, n_classes=TOPICS, d_e=DIM, d_k=DIM, seed=seed + 1, emb_std=0.0, q_std=Q_STD
-    )
+    start = InitConfig(d_e=DIM, d_k=DIM, emb_std=0.0, q_std=Q_STD)
+    p0 = init_params(CLASSIFIER, start, vocab_size=batch.v, n_classes=TOPICS, seed=seed + 1)
     rng = np.random.default_rng(seed + 2)
     topic = data.topic_words
     p0["W"][topic] = rng.normal(0.0, TOPIC_STD, size=(topic.size, DIM))
@@ -289,7 +288,7 @@ def velocity_gap(variant: LuVariant, seed: int, *, symbolic_m_offset: int = 0) -
     flow = _symbolic_flow(variant)
     rng = np.random.default_rng(seed)
     batch = Batch(from_token_lists([list(range(GAP_M + 1))], [0], vocab_size=GAP_M + 1, n_classes=GAP_CLASSES))
-    p = init_params("TC", vocab_size=GAP_M + 1, n_classes=GAP_CLASSES, d_e=GAP_DIM, d_k=GAP_DIM, seed=seed)
+    p = init_params("TC", InitConfig(d_e=GAP_DIM, d_k=GAP_DIM), vocab_size=GAP_M + 1, n_classes=GAP_CLASSES, seed=seed)
     p["q"] = rng.normal(size=GAP_DIM)
     p["U"] = rng.normal(size=(GAP_CLASSES, GAP_DIM))
     p["b"] = rng.normal(size=GAP_CLASSES)

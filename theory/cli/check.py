@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="integrate the JoMA gradient flow (index-form, any number of tokens)",
         description="Solve the gradient flow of a JoMA block with squared loss on random simplex data.",
     )
-    from ..numeric.names import METHODS, SIM_MODELS
+    from ..numeric.choices import METHODS, SIM_MODELS
 
     s.add_argument("model", metavar="MODEL", help=f"one of: {', '.join(SIM_MODELS)}")
     s.add_argument("--tokens", type=int, default=20, help="contextual tokens M (default 20)")

@@ -24,7 +24,7 @@ from ..errors import InvalidArgument
 from .entropy import uniform_causal_mean_entropy
 from .figure_registry import Figure, register_figure
 from .full_model import Setup, build, confirm
-from .invariant_check import invariant_check
+from .invariant_check import InvariantCheckConfig, invariant_check
 from .linear_case import linear_check
 from .real_text import RealTextConfig, run_real_text
 from .sparse_dense import code_mu, run_code_iteration, run_ode
@@ -46,7 +46,8 @@ LINEAR_DELTA = np.array([2.0, -1.2, 0.8, 0.5, -0.3])
 
 
 def _invariant(quick: bool = False) -> Figure:
-    res = invariant_check(steps=200 if quick else 2000, N=100 if quick else 400, record_every=10 if quick else 20)
+    config = InvariantCheckConfig(N=100, steps=200, record_every=10) if quick else InvariantCheckConfig()
+    res = invariant_check(config)
     f = res["final"]
     text = (
         f"invariant check (softmax, T={res['setup']['T']}, lr={res['setup']['lr']}, {res['setup']['steps']} steps)\n"

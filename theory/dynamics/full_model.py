@@ -51,7 +51,7 @@ class Setup:
 
 def build(setup: Setup):
     """The referee model on the setup's data, and its initial parameters."""
-    from ..numeric.referee import joma_referee
+    from ..numeric.referee import RefereeConfig, joma_referee
 
     data = salient_token_data(
         setup.M,
@@ -63,17 +63,8 @@ def build(setup: Setup):
         seq_len=setup.seq_len,
         seed=setup.seed,
     )
-    model = joma_referee(
-        setup.M,
-        setup.C,
-        setup.N,
-        attention=setup.attention,
-        T=setup.T,
-        activation=setup.activation,
-        loss="cross-entropy",
-        x=data.X,
-        seed=setup.seed,
-    )
+    settings = RefereeConfig(attention=setup.attention, T=setup.T, activation=setup.activation, loss="cross-entropy")
+    model = joma_referee(setup.M, setup.C, setup.N, settings, x=data.X, seed=setup.seed)
     model = dataclasses.replace(model, targets=data.y)
     return model, model.init(scale=setup.init_scale, seed=setup.seed + 1)
 

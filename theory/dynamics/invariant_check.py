@@ -30,13 +30,16 @@ the estimate's sum drifts: that common-mode part changes no attention weight.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from .._config import configure
 from ..errors import InvalidArgument
 from .data import salient_token_data
 
-__all__ = ["invariant_check"]
+__all__ = ["InvariantCheckConfig", "invariant_check"]
 
 _GELU_C = float(np.sqrt(2.0 / np.pi))
 
@@ -85,44 +88,89 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (na * nb)) if na > 0 and nb > 0 else float("nan")
 
 
-def invariant_check(
-    *,
-    M: int = 20,
-    C: int = 20,
-    N: int = 400,
-    T: float = 0.5,
-    lr: float = 0.1,
-    steps: int = 2000,
-    activation: str = "tanh",
-    kappa: float = 1.0,
-    init_scale: float = 0.1,
-    record_every: int = 20,
-    seed: int = 0,
-) -> dict:
+@dataclass(frozen=True)
+class InvariantCheckConfig:
+    """Settings of :func:`invariant_check` (defaults: the paper's Fig. 2 set-up).
+
+    Attributes
+    ----------
+    M, C, N : int
+        Contextual tokens, classes (= hidden nodes read out as logits), samples.
+    T : float
+        Softmax temperature.
+    lr : float
+        Learning rate :math:`\\eta` of full-batch gradient descent (time :math:`t = \\eta\\,`step).
+    steps : int
+        Gradient steps.
+    activation : str
+        The referee's activation (``"linear"``, ``"tanh"``, ``"relu"`` or ``"gelu"``).
+    kappa : float
+        Concentration of the class-conditional token distributions
+        (:func:`theory.dynamics.data.salient_token_data`).
+    init_scale : float
+        Standard deviation of the initial MLP weights.
+    record_every : int
+        Record the time series every this many steps (and at the last one).
+    seed : int
+        Seed of the data (the start uses ``seed + 1``).
+    """
+
+    M: int = 20
+    C: int = 20
+    N: int = 400
+    T: float = 0.5
+    lr: float = 0.1
+    steps: int = 2000
+    activation: str = "tanh"
+    kappa: float = 1.0
+    init_scale: float = 0.1
+    record_every: int = 20
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (self.lr > 0 and self.steps >= 1 and self.record_every >= 1):
+            raise InvalidArgument(
+                f"expected lr > 0, steps >= 1, record_every >= 1; got {self.lr}, {self.steps}, {self.record_every}"
+            )
+
+
+def invariant_check(config: InvariantCheckConfig | None = None, **changes: Any) -> dict:
     """Train the referee by full-batch gradient descent and compare z with its estimates.
+
+    Parameters
+    ----------
+    config : InvariantCheckConfig, optional
+        The settings (default: the paper's set-up).
+    **changes
+        Fields of :class:`InvariantCheckConfig` to override, e.g. ``invariant_check(steps=600)``.
 
     Returns
     -------
     dict
-        ``steps``/``t`` (recorded), time series ``cosine`` (the paper's normalised
+        ``setup`` (the settings and :math:`r = \\eta_z/\\eta_w`), ``steps``/``t`` (recorded),
+        time series ``cosine`` (the paper's normalised
         correlation), ``rel_error`` (:math:`\\|\\Delta\\hat z - \\Delta z\\|/\\|\\Delta z\\|`),
         ``abs_error``, ``z_norm``; final numbers ``final`` (also the centred versions, the
         best scale factor :math:`\\langle\\Delta z,\\Delta\\hat z\\rangle/\\|\\Delta\\hat z\\|^2`,
         ``norm_A``, ``norm_B``, ``norm_P``, ``B_minus_P``, ``sum_z`` drift, ``sum_zhat``),
         ``identity_max_rel_residual`` (per-step identity vs the referee's gradient) and
         ``discretisation_D`` (:math:`\\|\\Delta z - A - B\\|`, :math:`O(\\eta)`).
-    """
-    from ..numeric.referee import joma_referee
 
-    if not (lr > 0 and steps >= 1 and record_every >= 1):
-        raise InvalidArgument(f"expected lr > 0, steps >= 1, record_every >= 1; got {lr}, {steps}, {record_every}")
-    data = salient_token_data(M, C, N, salient_per_class=0, kappa=kappa, seq_len=30, seed=seed)
-    model = joma_referee(
-        M, C, N, attention="softmax", T=T, activation=activation, loss="cross-entropy", x=data.X, seed=seed
-    )
+    Raises
+    ------
+    InvalidArgument
+        A non-positive ``lr``, ``steps`` or ``record_every``, or an unknown setting.
+    """
+    from ..numeric.referee import RefereeConfig, joma_referee
+
+    cfg = configure(InvariantCheckConfig, config, changes)
+    M, C, N, T, lr, steps, seed = cfg.M, cfg.C, cfg.N, cfg.T, cfg.lr, cfg.steps, cfg.seed
+    data = salient_token_data(M, C, N, salient_per_class=0, kappa=cfg.kappa, seq_len=30, seed=seed)
+    settings = RefereeConfig(attention="softmax", T=T, activation=cfg.activation, loss="cross-entropy")
+    model = joma_referee(M, C, N, settings, x=data.X, seed=seed)
     model = dataclasses.replace(model, targets=data.y)
     r = model.eta_z / model.eta_w
-    theta = model.init(scale=init_scale, seed=seed + 1)
+    theta = model.init(scale=cfg.init_scale, seed=seed + 1)
     xbar = data.xbar
 
     def estimate_parts(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +191,7 @@ def invariant_check(
         worst_identity = max(worst_identity, float(np.abs(pred - zdot).max() / max(np.abs(zdot).max(), 1e-300)))
         B -= lr * (model.eta_z / T) * t2
         theta = theta + lr * vel
-        if j % record_every == 0 or j == steps:
+        if j % cfg.record_every == 0 or j == steps:
             A, P = estimate_parts(theta)
             dz = model.projections(theta)[0][0] - z0
             dzh = (A - A0) - (P - P0)
@@ -174,19 +222,7 @@ def invariant_check(
         "loss": float(model.loss(theta)),
     }
     return {
-        "setup": {
-            "M": M,
-            "C": C,
-            "N": N,
-            "T": T,
-            "lr": lr,
-            "steps": steps,
-            "activation": activation,
-            "kappa": kappa,
-            "init_scale": init_scale,
-            "seed": seed,
-            "r": r,
-        },
+        "setup": {**dataclasses.asdict(cfg), "r": r},
         **rec,
         "t": [s * lr for s in rec["steps"]],
         "final": final,

@@ -15,7 +15,9 @@ H. Lu, Y. Mao, A. Nayak, "On the Dynamics of Training Attention Models", ICLR 20
 
 from .data import BagCorpus, SyntheticTopics, make_synthetic
 from .identity import CoreIdentity, CoreIdentityUnavailable, core_identity, identity_residuals
-from .model import Batch, forward, init_params, loss_and_grad
+from .model import Batch, InitConfig, forward, init_params, loss_and_grad
+from .report import Report, SyntheticConfig, sst_report, synthetic_report
+from .sst_experiment import SSTConfig, run_sst
 from .train import History, TrainConfig, accuracy, train_classifier
 
 __all__ = [
@@ -24,6 +26,10 @@ __all__ = [
     "CoreIdentity",
     "CoreIdentityUnavailable",
     "History",
+    "InitConfig",
+    "Report",
+    "SSTConfig",
+    "SyntheticConfig",
     "SyntheticTopics",
     "TrainConfig",
     "accuracy",
@@ -33,5 +39,8 @@ __all__ = [
     "init_params",
     "loss_and_grad",
     "make_synthetic",
+    "run_sst",
+    "sst_report",
+    "synthetic_report",
     "train_classifier",
 ]

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+from .._config import configure
 from ..errors import InvalidArgument
 from .classifiers import (
     check_classifier,
@@ -48,7 +49,7 @@ from .classifiers import (
 )
 from .data import BagCorpus
 
-__all__ = ["Batch", "Forward", "forward", "init_params", "loss_and_grad"]
+__all__ = ["Batch", "Forward", "InitConfig", "forward", "init_params", "loss_and_grad"]
 
 
 class Batch:
@@ -102,28 +103,74 @@ class Forward:
         return b.counts * e / self.norm[b.rows]
 
 
+@dataclass(frozen=True)
+class InitConfig:
+    """Sizes and scales of :func:`init_params` (defaults: the paper's set-up).
+
+    Attributes
+    ----------
+    d_e, d_k : int
+        Embedding and key dimensions.
+    hidden : int
+        Hidden width of the TL classifier's MLP.
+    emb_std : float
+        Standard deviation of the embeddings :math:`w_u` (paper: :math:`10^{-6}`).
+    q_std : float
+        Standard deviation of the query :math:`q` (paper: 0.3).
+    """
+
+    d_e: int = 10
+    d_k: int = 10
+    hidden: int = 16
+    emb_std: float = 1e-6
+    q_std: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in ("d_e", "d_k", "hidden"):
+            val = getattr(self, name)
+            if int(val) < 1:
+                raise InvalidArgument(f"expected {name} >= 1, got {name}={val}")
+
+
 def init_params(
     classifier: str,
+    config: InitConfig | None = None,
     *,
     vocab_size: int,
     n_classes: int,
-    d_e: int = 10,
-    d_k: int = 10,
-    hidden: int = 16,
     seed: int = 0,
-    emb_std: float = 1e-6,
-    q_std: float = 0.3,
+    **changes: Any,
 ) -> dict[str, np.ndarray]:
     """The paper's initialisation: keys 0, embeddings :math:`\\mathcal N(0, 10^{-12})`,
-    query :math:`\\mathcal N(0, 0.3^2)`, plus the classifier's parameters."""
-    for name, val in (("d_e", d_e), ("d_k", d_k), ("vocab_size", vocab_size), ("hidden", hidden)):
-        if int(val) < 1:
-            raise InvalidArgument(f"expected {name} >= 1, got {name}={val}")
+    query :math:`\\mathcal N(0, 0.3^2)`, plus the classifier's parameters.
+
+    Parameters
+    ----------
+    classifier : {"FC", "TC", "TL"}
+        Which classifier's parameters to add.
+    config : InitConfig, optional
+        Dimensions and scales (default: ``InitConfig()``).
+    vocab_size, n_classes : int
+        Vocabulary size :math:`V` and number of classes.
+    seed : int
+        Seed of the draws.
+    **changes
+        Fields of :class:`InitConfig` to override, e.g. ``init_params("TC", d_e=4, ...)``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``W`` (V, d_e), ``K`` (V, d_k), ``q`` (d_k,) and the classifier's arrays.
+    """
+    cfg = configure(InitConfig, config, changes)
+    d_e, d_k, hidden = cfg.d_e, cfg.d_k, cfg.hidden
+    if int(vocab_size) < 1:
+        raise InvalidArgument(f"expected vocab_size >= 1, got vocab_size={vocab_size}")
     rng = np.random.default_rng(seed)
     p = {
-        "W": rng.normal(0.0, emb_std, size=(vocab_size, d_e)),
+        "W": rng.normal(0.0, cfg.emb_std, size=(vocab_size, d_e)),
         "K": np.zeros((vocab_size, d_k)),
-        "q": rng.normal(0.0, q_std, size=d_k),
+        "q": rng.normal(0.0, cfg.q_std, size=d_k),
     }
     p.update(init_classifier(check_classifier(classifier), d_e, n_classes, rng, hidden=hidden))
     return p

@@ -16,12 +16,13 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .._config import configure
 from ..errors import OptionalDependencyError
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
 from .identity import core_identity
 from .sst import load_sst
-from .sst_experiment import run_sst
+from .sst_experiment import SSTConfig, run_sst
 from .synthetic import (
     CONTROL_MIN_RATIO,
     ablation_study,
@@ -30,7 +31,7 @@ from .synthetic import (
     side_condition_sweep,
 )
 
-__all__ = ["Report", "SyntheticConfig", "sst_report", "synthetic_report", "with_figures"]
+__all__ = ["Report", "SSTConfig", "SyntheticConfig", "sst_report", "synthetic_report", "with_figures"]
 
 
 @dataclass(frozen=True)
@@ -221,37 +222,28 @@ def _synthetic_text(o: dict) -> str:
     return "\n".join(lines)
 
 
-def sst_report(
-    path: str | Path,
-    *,
-    task: str = "sst2",
-    classifier: str = "TC",
-    epochs: int = 1000,
-    lr: float | None = None,
-    d: int = 10,
-    seed: int = 0,
-    pad_to: int | str | None = "max",
-    max_train: int | None = None,
-    top: int = 100,
-) -> Report:
+def sst_report(path: str | Path, config: SSTConfig | None = None, **changes: Any) -> Report:
     """Train on SST and report accuracy, identity residuals for the top words, purity shift.
 
-    ``lr=None`` picks the measured stable default: 50 for FC, 10 for TC/TL (full-batch GD on
-    a mean loss over ~7000 sentences needs a large step; TC diverges at 50).
+    Parameters
+    ----------
+    path : str or Path
+        Folder of the SST files.
+    config : SSTConfig, optional
+        The settings (default: ``SSTConfig()``: SST2, TC, 1000 epochs; ``lr=None`` picks the
+        measured stable default, :meth:`SSTConfig.learning_rate`).
+    **changes
+        Fields of :class:`SSTConfig` to override, e.g. ``sst_report(path, classifier="FC")``.
+
+    Returns
+    -------
+    Report
+        Verdict: the purity of the most-attended words rises.
     """
-    if lr is None:
-        lr = 50.0 if classifier.upper() == "FC" else 10.0
-    data = load_sst(path, task, pad_to=pad_to, max_train=max_train)  # input errors first
-    rep, arrays = run_sst(
-        data,
-        core_identity(),
-        classifier=classifier.upper(),
-        epochs=epochs,
-        lr=lr,
-        d=d,
-        seed=seed,
-        top=top,
-    )
+    cfg = configure(SSTConfig, config, changes)
+    data = load_sst(path, cfg.task, pad_to=cfg.pad_to, max_train=cfg.max_train)  # input errors first
+    rep, arrays = run_sst(data, core_identity(), cfg)
+    top = cfg.top
     pur = rep["purity"]
     rep["checks"] = {"purity_rises": pur["shift"] > 0}
     idn = rep["identity"]

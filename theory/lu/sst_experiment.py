@@ -20,16 +20,20 @@ section 6, Figs. 4-5.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import Any
+
 import numpy as np
 
+from .._config import configure
 from ..errors import InvalidArgument
 from .identity import CoreIdentity
-from .model import Batch, init_params
+from .model import Batch, InitConfig, init_params
 from .purity import top_attended, word_purity
 from .sst import SSTData
 from .train import TrainConfig, accuracy, train_classifier
 
-__all__ = ["average_m", "identity_top_words", "run_sst"]
+__all__ = ["SSTConfig", "average_m", "identity_top_words", "run_sst"]
 
 
 def average_m(data: SSTData) -> np.ndarray:
@@ -67,19 +71,80 @@ def identity_top_words(p: dict[str, np.ndarray], data: SSTData, ident: CoreIdent
     }
 
 
+@dataclass(frozen=True)
+class SSTConfig:
+    """Settings of the SST experiment (:func:`run_sst`, :func:`theory.lu.report.sst_report`).
+
+    Attributes
+    ----------
+    task : {"sst2", "sst5"}
+        Which data set :func:`~theory.lu.report.sst_report` loads (:func:`run_sst` is given its data).
+    classifier : {"FC", "TC", "TL"}
+    epochs : int
+        Full-batch gradient steps.
+    lr : float, optional
+        Learning rate; ``None`` picks the measured stable default (:meth:`learning_rate`).
+    d : int
+        Embedding and key dimension (:math:`d_e = d_k`).
+    seed : int
+        Initialisation seed.
+    pad_to : int, "max" or None
+        Padding of the sentences when loading (see :func:`theory.lu.sst.load_sst`).
+    max_train : int, optional
+        Keep only the first this many training sentences when loading.
+    top : int
+        Words in the identity curve and the purity comparison.
+    early_epoch : int, optional
+        The "early" snapshot of the purity shift (default: ``max(1, epochs // 20)``).
+    """
+
+    task: str = "sst2"
+    classifier: str = "TC"
+    epochs: int = 1000
+    lr: float | None = None
+    d: int = 10
+    seed: int = 0
+    pad_to: int | str | None = "max"
+    max_train: int | None = None
+    top: int = 100
+    early_epoch: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.classifier.upper() not in ("FC", "TC", "TL"):
+            raise InvalidArgument(f"unknown classifier {self.classifier!r}; expected FC, TC or TL")
+        object.__setattr__(self, "classifier", self.classifier.upper())
+
+    def learning_rate(self) -> float:
+        """``lr``, or the measured stable default: 50 for FC, 10 for TC/TL.
+
+        Full-batch gradient descent on a mean loss over ~7000 sentences needs a large step; TC
+        diverges at 50.
+        """
+        if self.lr is not None:
+            return float(self.lr)
+        return 50.0 if self.classifier == "FC" else 10.0
+
+    @classmethod
+    def from_namespace(cls, ns: object) -> SSTConfig:
+        """The fields present as attributes of ``ns`` (e.g. parsed CLI arguments); defaults for the rest."""
+        return cls(**{f.name: getattr(ns, f.name) for f in fields(cls) if hasattr(ns, f.name)})
+
+
 def run_sst(
-    data: SSTData,
-    ident: CoreIdentity | None,
-    *,
-    classifier: str = "TC",
-    epochs: int = 1000,
-    lr: float = 10.0,
-    d: int = 10,
-    seed: int = 0,
-    top: int = 100,
-    early_epoch: int | None = None,
+    data: SSTData, ident: CoreIdentity | None, config: SSTConfig | None = None, **changes: Any
 ) -> tuple[dict, dict]:
     """Train on SST and report accuracy, identity residuals of the top words, purity shift.
+
+    Parameters
+    ----------
+    data : SSTData
+        The loaded splits (``config.task``, ``pad_to`` and ``max_train`` are not read here).
+    ident : CoreIdentity, optional
+        The core's identity curve; ``None`` skips the identity comparison.
+    config : SSTConfig, optional
+        Classifier, epochs, learning rate, dimension, seed, ``top`` and the early epoch.
+    **changes
+        Fields of :class:`SSTConfig` to override.
 
     Returns
     -------
@@ -87,22 +152,23 @@ def run_sst(
     arrays : dict
         Final parameters and histories for plotting.
     """
-    if classifier.upper() not in ("FC", "TC", "TL"):
-        raise InvalidArgument(f"unknown classifier {classifier!r}; expected FC, TC or TL")
+    cfg = configure(SSTConfig, config, changes)
+    classifier, epochs, lr, d, seed, top = cfg.classifier, cfg.epochs, cfg.learning_rate(), cfg.d, cfg.seed, cfg.top
+    early_epoch = cfg.early_epoch
     batch = Batch(data.train)
-    p0 = init_params(classifier, vocab_size=batch.v, n_classes=data.n_classes, d_e=d, d_k=d, seed=seed)
+    p0 = init_params(classifier, InitConfig(d_e=d, d_k=d), vocab_size=batch.v, n_classes=data.n_classes, seed=seed)
     early = max(1, epochs // 20) if early_epoch is None else int(early_epoch)
     if not 0 <= early <= epochs:
         raise InvalidArgument(f"expected 0 <= early_epoch <= epochs, got {early}")
-    cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=max(1, epochs // 50))
-    p, hist = train_classifier(p0, batch, cfg, snapshot_epochs=(early, epochs))
+    train_cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=max(1, epochs // 50))
+    p, hist = train_classifier(p0, batch, train_cfg, snapshot_epochs=(early, epochs))
     purity, df = word_purity(data.train)
     by_freq = np.argsort(-np.where(np.arange(batch.v) < 2, -1, df), kind="stable")[:top]
     early_top = top_attended(data.train, hist.snapshots[early]["attention"], k=top)
     late_top = top_attended(data.train, hist.snapshots[epochs]["attention"], k=top)
     report = {
         "task": data.task,
-        "classifier": cfg.classifier,
+        "classifier": train_cfg.classifier,
         "epochs": epochs,
         "lr": lr,
         "d": d,

@@ -32,7 +32,7 @@ from ..errors import InvalidArgument
 from ..numeric.slopes import fit_slope
 from .data import SyntheticTopics, make_synthetic
 from .identity import CoreIdentity, identity_residuals
-from .model import Batch, init_params
+from .model import Batch, InitConfig, init_params
 from .train import History, TrainConfig, accuracy, train_classifier
 
 __all__ = [
@@ -51,15 +51,8 @@ CONTROL_MIN_RATIO = 10.0
 
 def _start(data: SyntheticTopics, classifier: str, *, d: int, hidden: int, seed: int, frozen: bool):
     batch = Batch(data.train)
-    p0 = init_params(
-        classifier,
-        vocab_size=batch.v,
-        n_classes=data.n_topics,
-        d_e=d,
-        d_k=d,
-        hidden=hidden,
-        seed=seed,
-    )
+    sizes = InitConfig(d_e=d, d_k=d, hidden=hidden)
+    p0 = init_params(classifier, sizes, vocab_size=batch.v, n_classes=data.n_topics, seed=seed)
     n_topic = data.topic_words.size
     frozen_words: tuple[int, ...] = ()
     if frozen:  # impose the side conditions exactly: w_j = 0 and k_j = 0 (s_j = s_0 = 0)

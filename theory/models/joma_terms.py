@@ -19,7 +19,7 @@ lines build the per-symbol model (:func:`theory.models.joma_block`: Python ``sum
 of symbols) and the index form over symbolic sizes :math:`M, K, N`
 (:func:`index_loss`, :func:`index_pre_activation`: :class:`sympy.Sum` over
 :class:`sympy.IndexedBase` entries), which the all-sizes prover
-(:mod:`theory.symbolic.general`) and the vectorised compiler (:mod:`theory.symbolic.indexed`)
+(:mod:`theory.symbolic.index_proof`) and the vectorised compiler (:mod:`theory.symbolic.indexed`)
 differentiate.
 """
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ._indexed_layout import Layout, layout_of
 from .compile import compile_source
-from .indexed_layout import Layout, layout_of
 from .indexed_print import IndexedPrinter
 
 __all__ = ["CompiledIndexedFlow", "compile_indexed", "prune", "share_products", "write_into"]
@@ -273,7 +273,7 @@ def compile_indexed(iflow: Any) -> CompiledIndexedFlow:
 
     Any index-form flow whose state blocks have at most two free indices and whose sizes
     each index some data array: the state layout, signature and output slices come from
-    :func:`theory.numeric.indexed_layout.layout_of`, not from a model.
+    :func:`theory.numeric._indexed_layout.layout_of`, not from a model.
 
     Why a hand-written printer rather than the library route (shared sub-expressions + one
     cached ``opt_einsum.contract_expression`` per sum): measured side by side by

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from .._config import configure
 from ..errors import InvalidArgument, UnknownNameError
+from .choices import METHODS
 from .compile import CompiledFlow
 
-__all__ = ["IMPLICIT_METHODS", "METHODS", "Trajectory", "solve_compiled", "solve_flow"]
-
-from .names import METHODS
+__all__ = ["IMPLICIT_METHODS", "METHODS", "SolverConfig", "Trajectory", "solve_compiled", "solve_flow"]
 
 IMPLICIT_METHODS = ("Radau", "BDF", "LSODA")
 DEFAULT_RTOL = 1e-10
@@ -96,13 +96,49 @@ class Trajectory:
         }
 
 
-def _check(method: str, t_end: float, rtol: float, atol: float, y0: np.ndarray) -> None:
-    if method not in METHODS:
-        raise UnknownNameError(f"unknown ODE method {method!r}; expected one of: {', '.join(METHODS)}")
+@dataclass(frozen=True)
+class SolverConfig:
+    """Settings of :func:`solve_flow` (tight defaults; see the module docstring).
+
+    Attributes
+    ----------
+    method : str
+        One of :data:`METHODS` (SciPy's ``solve_ivp`` names); default ``"DOP853"``.
+    rtol, atol : float
+        Solver tolerances (``1e-10``, ``1e-12``).
+    n_points : int
+        Size of the output grid on :math:`[0, t_\\mathrm{end}]`.
+    state_bound : float
+        Blow-up threshold on :math:`\\max|y|` (terminal event).
+    rate_growth : float
+        When the solver's step size collapses, the run counts as a blow-up if
+        :math:`\\max|F|` grew by this factor (or the state tenfold) since the start.
+    max_nfev : int
+        Budget of right-hand side evaluations; when spent the run stops with
+        ``status="failed"`` and the time reached (a terminal event), never hangs.
+    """
+
+    method: str = "DOP853"
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    n_points: int = 101
+    state_bound: float = 1e8
+    rate_growth: float = 50.0
+    max_nfev: int = 200_000
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise UnknownNameError(f"unknown ODE method {self.method!r}; expected one of: {', '.join(METHODS)}")
+        rtol, atol = self.rtol, self.atol
+        if not (rtol > 0 and atol > 0 and np.isfinite(rtol) and np.isfinite(atol)):
+            raise InvalidArgument(f"expected positive tolerances, got rtol={rtol!r}, atol={atol!r}")
+        if self.n_points < 1 or self.max_nfev < 1:
+            raise InvalidArgument(f"expected n_points >= 1 and max_nfev >= 1, got {self.n_points}, {self.max_nfev}")
+
+
+def _check(t_end: float, y0: np.ndarray) -> None:
     if not (np.isfinite(t_end) and t_end > 0):
         raise InvalidArgument(f"expected a positive finite end time, got t_end={t_end!r}")
-    if not (rtol > 0 and atol > 0 and np.isfinite(rtol) and np.isfinite(atol)):
-        raise InvalidArgument(f"expected positive tolerances, got rtol={rtol!r}, atol={atol!r}")
     if y0.ndim != 1 or y0.size == 0 or not np.all(np.isfinite(y0)):
         raise InvalidArgument("the initial state must be a finite, non-empty 1-D array")
 
@@ -111,17 +147,12 @@ def solve_flow(
     rhs: Callable[[np.ndarray], np.ndarray],
     y0: np.ndarray,
     t_end: float,
+    config: SolverConfig | None = None,
     *,
-    method: str = "DOP853",
-    rtol: float = DEFAULT_RTOL,
-    atol: float = DEFAULT_ATOL,
     jac: Callable[[np.ndarray], np.ndarray] | None = None,
     jac_sparsity: np.ndarray | None = None,
     invariants: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None,
-    n_points: int = 101,
-    state_bound: float = 1e8,
-    rate_growth: float = 50.0,
-    max_nfev: int = 200_000,
+    **changes: Any,
 ) -> Trajectory:
     """Integrate the autonomous flow :math:`\\dot y = F(y)` from ``y0`` to ``t_end``.
 
@@ -133,33 +164,32 @@ def solve_flow(
         Initial state.
     t_end : float
         Horizon.
-    method : str
-        One of :data:`METHODS`.
-    rtol, atol : float
-        Solver tolerances (tight defaults; see the module docstring).
+    config : SolverConfig, optional
+        Method, tolerances, output grid, blow-up and budget settings (default: ``SolverConfig()``).
     jac : callable, optional
         :math:`\\partial F/\\partial y` (n, n); passed to implicit methods.
     jac_sparsity : ndarray of bool, optional
         Structural pattern of the Jacobian; passed to implicit methods when ``jac`` is not.
     invariants : callable, optional
         ``y -> {name: components}`` evaluated on the output grid; drifts are reported.
-    n_points : int
-        Size of the output grid on :math:`[0, t_\\mathrm{end}]`.
-    state_bound : float
-        Blow-up threshold on :math:`\\max|y|` (terminal event).
-    rate_growth : float
-        When the solver's step size collapses, the run counts as a blow-up if
-        :math:`\\max|F|` grew by this factor (or the state tenfold) since the start.
-    max_nfev : int
-        Budget of right-hand side evaluations; when spent the run stops with
-        ``status="failed"`` and the time reached (a terminal event), never hangs.
+    **changes
+        Fields of :class:`SolverConfig` to override, e.g. ``solve_flow(f, y0, 1.0, method="Radau")``.
 
     Returns
     -------
     Trajectory
+
+    Raises
+    ------
+    InvalidArgument
+        A bad horizon, initial state or setting (:class:`~theory.errors.UnknownNameError`
+        for an unknown method).  Blow-up and solver failure are data (``status``), not errors.
     """
+    cfg = configure(SolverConfig, config, changes)
+    method, rtol, atol, max_nfev = cfg.method, cfg.rtol, cfg.atol, cfg.max_nfev
+    state_bound, rate_growth = cfg.state_bound, cfg.rate_growth
     y0 = np.array(y0, dtype=float)
-    _check(method, t_end, rtol, atol, y0)
+    _check(t_end, y0)
     first_rate, last_rate, last_t, last_y = [-1.0], [0.0], [0.0], [y0]
     calls, t_cut = [0], [_FAR]
 
@@ -193,7 +223,7 @@ def solve_flow(
             kwargs["jac"] = lambda t, y: jac(y)
         elif jac_sparsity is not None and method != "LSODA":
             kwargs["jac_sparsity"] = jac_sparsity
-    grid = np.linspace(0.0, t_end, n_points)
+    grid = np.linspace(0.0, t_end, cfg.n_points)
     status, message = "ok", "reached t_end"
     try:
         sol = solve_ivp(
@@ -274,16 +304,16 @@ def solve_compiled(
     y0: np.ndarray,
     p: np.ndarray,
     t_end: float,
-    *,
-    method: str = "DOP853",
-    **options: Any,
+    config: SolverConfig | None = None,
+    **changes: Any,
 ) -> Trajectory:
     """Solve a :class:`~theory.numeric.compile.CompiledFlow`, watching every compiled invariant.
 
     Implicit methods get the analytic Jacobian (compiled on first use); the returned
-    trajectory reports the drift of each of ``flow.invariant_names``.  ``options`` are
-    passed to :func:`solve_flow`.
+    trajectory reports the drift of each of ``flow.invariant_names``.  ``config`` and
+    ``changes`` are the settings of :func:`solve_flow`.
     """
-    jac = (lambda y: flow.jacobian(y, p)) if method in IMPLICIT_METHODS else None
+    cfg = configure(SolverConfig, config, changes)
+    jac = (lambda y: flow.jacobian(y, p)) if cfg.method in IMPLICIT_METHODS else None
     watched = (lambda y: flow.invariants(y, p)) if flow.invariant_names else None
-    return solve_flow(lambda y: flow.rhs(y, p), y0, t_end, method=method, jac=jac, invariants=watched, **options)
+    return solve_flow(lambda y: flow.rhs(y, p), y0, t_end, cfg, jac=jac, invariants=watched)

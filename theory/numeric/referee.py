@@ -23,8 +23,8 @@ y_{k,n})^2` (``"squared"``) or :math:`\\ell_n = \\log \\sum_k e^{h_{k,n}} - h_{c
 
 API
 ---
-``model = joma_referee(M, K, N, attention="softmax", T=1.0, activation="tanh",
-loss="squared", layernorm=False, queries=1, embeddings="orthonormal", seed=0)`` builds a
+``model = joma_referee(M, K, N, RefereeConfig(attention="softmax", T=1.0, activation="tanh",
+loss="squared", layernorm=False, queries=1, embeddings="orthonormal"), seed=0)`` builds a
 :class:`JomaReferee` (data: frequencies ``x`` (N, M) on the simplex, targets / labels, query
 index per sample; embeddings ``U`` (d, M), ``u_query`` (d, Q)).  Parameters are one flat
 vector ``theta = concat(z.ravel(), W.ravel())`` with ``z`` (Q, M), ``W`` (K, d):
@@ -53,15 +53,17 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from .._config import configure
 from ..errors import InvalidArgument, UnknownNameError
 from .embeddings import almost_orthogonal_embeddings, orthonormal_embeddings
 from .entropy import entropy
 from .finite_diff import central_gradient, complex_step_gradient
 
-__all__ = ["ACTIVATIONS", "ATTENTIONS", "LOSSES", "JomaReferee", "joma_referee"]
+__all__ = ["ACTIVATIONS", "ATTENTIONS", "LOSSES", "JomaReferee", "RefereeConfig", "joma_referee"]
 
 ATTENTIONS = ("linear", "exp", "softmax")
 ACTIVATIONS = ("linear", "tanh", "gelu", "softplus", "relu")
@@ -268,30 +270,12 @@ class JomaReferee:
         return self.pack(dz, dW)
 
 
-def joma_referee(
-    M: int,
-    K: int,
-    N: int,
-    *,
-    attention: str = "softmax",
-    T: float = 1.0,
-    activation: str = "tanh",
-    loss: str = "squared",
-    layernorm: bool = False,
-    queries: int = 1,
-    embeddings: str = "orthonormal",
-    d: int | None = None,
-    eta_w: float = 1.0,
-    eta_z: float = 1.0,
-    x: np.ndarray | None = None,
-    seed: int = 0,
-) -> JomaReferee:
-    """Build a referee JoMA block with random data (Dirichlet frequencies, Gaussian targets).
+@dataclass(frozen=True)
+class RefereeConfig:
+    """Settings of :func:`joma_referee` (the model; the data are its other arguments).
 
-    Parameters
+    Attributes
     ----------
-    M, K, N : int
-        Contextual tokens, hidden nodes, samples.
     attention, activation, loss : str
         See :data:`ATTENTIONS`, :data:`ACTIVATIONS`, :data:`LOSSES`.
     T : float
@@ -304,20 +288,80 @@ def joma_referee(
     embeddings : str
         ``"orthonormal"`` (``d = M + queries`` by default) or ``"almost-orthogonal"``
         (random unit vectors, ``d = 4 (M + queries)`` by default).
+    d : int, optional
+        Embedding dimension (default: see ``embeddings``).
+    eta_w, eta_z : float
+        Learning rates of the MLP weights and of the attention logits.
+    """
+
+    attention: str = "softmax"
+    T: float = 1.0
+    activation: str = "tanh"
+    loss: str = "squared"
+    layernorm: bool = False
+    queries: int = 1
+    embeddings: str = "orthonormal"
+    d: int | None = None
+    eta_w: float = 1.0
+    eta_z: float = 1.0
+
+    def __post_init__(self) -> None:
+        _choice(self.attention, ATTENTIONS, "attention")
+        _choice(self.activation, ACTIVATIONS, "activation")
+        _choice(self.loss, LOSSES, "loss")
+        _choice(self.embeddings, ("orthonormal", "almost-orthogonal"), "embeddings")
+        if self.queries not in (1, 2):
+            raise InvalidArgument(f"expected queries in (1, 2), got queries={self.queries!r}")
+        for name in ("T", "eta_w", "eta_z"):
+            val = getattr(self, name)
+            if not (np.isfinite(val) and val > 0):
+                raise InvalidArgument(f"expected a positive finite {name}, got {name}={val!r}")
+
+
+def joma_referee(
+    M: int,
+    K: int,
+    N: int,
+    config: RefereeConfig | None = None,
+    *,
+    x: np.ndarray | None = None,
+    seed: int = 0,
+    **changes: Any,
+) -> JomaReferee:
+    """Build a referee JoMA block with random data (Dirichlet frequencies, Gaussian targets).
+
+    Parameters
+    ----------
+    M, K, N : int
+        Contextual tokens, hidden nodes, samples.
+    config : RefereeConfig, optional
+        Attention, temperature, activation, loss, LayerNorm, queries, embeddings, learning
+        rates (default: ``RefereeConfig()``, softmax at :math:`T = 1`, tanh, squared loss).
     x : ndarray, optional
         Frequencies (N, M), each row on the simplex; Dirichlet(1) rows by default.
     seed : int
         Seed of the data, embeddings and targets.
+    **changes
+        Fields of :class:`RefereeConfig` to override, e.g. ``joma_referee(4, 2, 8, attention="exp")``.
+
+    Returns
+    -------
+    JomaReferee
+
+    Raises
+    ------
+    InvalidArgument
+        Non-positive sizes, ``x`` off the simplex, an unknown setting or a bad value
+        (:class:`~theory.errors.UnknownNameError` for an unknown attention, activation or loss).
     """
+    cfg = configure(RefereeConfig, config, changes)
+    queries, d = cfg.queries, cfg.d
     for name, val in (("M", M), ("K", K), ("N", N)):
         if not isinstance(val, int | np.integer) or val < 1:
             raise InvalidArgument(f"expected a positive integer {name}, got {name}={val!r}")
-    if queries not in (1, 2):
-        raise InvalidArgument(f"expected queries in (1, 2), got queries={queries!r}")
-    _choice(embeddings, ("orthonormal", "almost-orthogonal"), "embeddings")
     rng = np.random.default_rng(seed)
     n_tok = M + queries
-    if embeddings == "orthonormal":
+    if cfg.embeddings == "orthonormal":
         emb = orthonormal_embeddings(n_tok, d or n_tok, rng=rng)
     else:
         emb = almost_orthogonal_embeddings(n_tok, d or 4 * n_tok, rng=rng)
@@ -326,7 +370,7 @@ def joma_referee(
     x = np.asarray(x, dtype=float)
     if x.shape != (N, M) or np.any(x < 0) or not np.allclose(x.sum(axis=1), 1.0):
         raise InvalidArgument(f"x must be (N, M) = ({N}, {M}) with rows on the simplex")
-    targets = rng.integers(0, K, size=N) if loss == "cross-entropy" else rng.standard_normal((N, K))
+    targets = rng.integers(0, K, size=N) if cfg.loss == "cross-entropy" else rng.standard_normal((N, K))
     return JomaReferee(
         U=emb[:, :M],
         u_query=emb[:, M:],
@@ -334,11 +378,11 @@ def joma_referee(
         query=np.arange(N) % queries,
         targets=targets,
         K=K,
-        attention=attention,
-        activation=activation,
-        loss_name=loss,
-        T=float(T),
-        layernorm=layernorm,
-        eta_w=float(eta_w),
-        eta_z=float(eta_z),
+        attention=cfg.attention,
+        activation=cfg.activation,
+        loss_name=cfg.loss,
+        T=float(cfg.T),
+        layernorm=cfg.layernorm,
+        eta_w=float(cfg.eta_w),
+        eta_z=float(cfg.eta_z),
     )

@@ -33,7 +33,7 @@ from .ode import METHODS, Trajectory, solve_compiled, solve_flow
 
 __all__ = ["SIM_MODELS", "SimulateConfig", "Simulation", "SpecSimulation", "simulate", "simulate_joma", "simulate_spec"]
 
-from .names import SIM_MODELS
+from .choices import SIM_MODELS
 
 MAX_TOKENS = 100_000
 

@@ -1,11 +1,11 @@
 """The index-form (all sizes) proofs as readable, checked derivations.
 
-Role: give :func:`theory.symbolic.general.general_proof` a LaTeX face.  The JoMA flow in index
+Role: give :func:`theory.symbolic.index_proof.general_proof` a LaTeX face.  The JoMA flow in index
 form (sums over :math:`k \\le K`, :math:`l \\le M`, :math:`n \\le N` with symbolic sizes) is
 shown component by component, with the paper's abbreviations :math:`\\phi'_{k,n}` and
 :math:`b_{n,l}`; then the time derivative of the quantity, the flow substituted, the sums
 pulled out and the summands of each index group side by side, and the result.  Every step
-is checked by the sum normal form (:func:`theory.symbolic.general.sums_equal`), which
+is checked by the sum normal form (:func:`theory.symbolic.index_proof.sums_equal`), which
 decides zero symbolically for every :math:`M, K, N \\ge 1`, never by sampling.
 """
 
@@ -17,7 +17,7 @@ import sympy as sp
 
 from ..models.activations import DPHI
 from .derivation import Derivation, StepError
-from .general import IndexClaim, _b, _pre, claims, index_flow, sum_normal_form, sums_equal
+from .index_proof import IndexClaim, _b, _pre, claims, index_flow, sum_normal_form, sums_equal
 from .indexed import K, M, N, c, i
 
 __all__ = ["add_all_sizes", "pretty_indices", "sums_check"]
@@ -138,7 +138,7 @@ def _abbreviations(d: Derivation, attention: str) -> Callable[[sp.Expr], sp.Expr
 
 def _instantiate(flow: dict, e: sp.Expr) -> sp.Expr:
     """Placeholder velocities ``_dot_z[i]``, ``_dot_v[k, i]`` -> the index-form flow."""
-    from .general import _instantiate as inst
+    from .index_proof import _instantiate as inst
 
     return e.replace(
         lambda a: isinstance(a, sp.Indexed) and a.base in DOT.values(),

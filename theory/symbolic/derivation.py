@@ -269,7 +269,7 @@ class Derivation:
         if shown is not None:
             a, b = self.unfold(sp.sympify(shown)), self.unfold(sp.sympify(meaning))
             if isinstance(a, sp.Lambda) and isinstance(b, sp.Lambda):
-                from .general import sums_equal
+                from .index_proof import sums_equal
 
                 if not sums_equal(a(*b.variables), b.expr)[0]:
                     raise StepError(f"abbreviation {short}: the shown meaning is not the meaning")

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 import sympy as sp
 
 from ..models.spec import ModelSpec
+from ._readable import conservation_chain, dot_symbols, flow_rows, generic_short
 from .derivation import Derivation, StepError, Tex
 from .latex import latex_expr
-from .readable import conservation_chain, dot_symbols, flow_rows, generic_short
 
 
 class Verdict(Protocol):

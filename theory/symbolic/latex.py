@@ -3,7 +3,7 @@
 Uses SymPy's LaTeX printer (``symbol_names`` for readable subscripts); each chain becomes an
 ``align*`` environment with one justification per row, set as a right-hand tag (amsmath moves
 a tag below its row when the row is too wide).  Long formulas are broken at their top-level
-``+``/``-`` (:mod:`theory.symbolic.texbreak`); unevaluated sums are printed in the order they
+``+``/``-`` (:mod:`theory.symbolic._texbreak`); unevaluated sums are printed in the order they
 were built, so a grouped cancellation reads as written.  Plain-text assumptions and
 justifications have their maths fragments typeset as maths.
 """
@@ -15,9 +15,9 @@ import re
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from ._texbreak import break_expr, prose, visible_width
 from .allsizes import pretty_indices
 from .derivation import Chain, Derivation, Tex, evaluated
-from .texbreak import break_expr, prose, visible_width
 
 __all__ = ["dot_latex", "latex_expr", "render_latex", "symbol_latex"]
 

@@ -24,8 +24,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..errors import ExpressionError
+from ._lemmas import structured_derivative
 from .flow import Flow, time_derivative
-from .lemmas import structured_derivative
 from .numbers import OutsideDomain, certified_value
 from .parse import parse_quantity
 from .zero import ZeroTest, is_identically_zero, on_simplex
@@ -190,7 +190,7 @@ def prove(
     """Decide whether ``quantity`` is conserved along ``flow``.
 
     :math:`\\dot Q = \\nabla Q\\cdot F` is built on the quantity's expression tree with
-    conserved sub-expressions folded to 0 (:func:`theory.symbolic.lemmas.structured_derivative`)
+    conserved sub-expressions folded to 0 (:func:`theory.symbolic._lemmas.structured_derivative`)
     and then tested by :func:`theory.symbolic.zero.is_identically_zero`:
 
     * ``proved`` - every component's normal form is 0 (a symbolic proof, nothing sampled);

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from theory.architecture.attention import synthetic_attention
-from theory.architecture.flow import (
+from theory.architecture.attention_flow import (
     SCALE,
     attention_flow,
     flow_capacity_graph,

@@ -30,7 +30,7 @@ import sympy as sp
 from ..models import ACTIVATIONS, DPHI, PHI, ModelSpec, joma_block
 from ..numeric.compile import CompiledFlow, compile_flow
 from ..numeric.descent import descend
-from ..numeric.referee import JomaReferee, joma_referee
+from ..numeric.referee import JomaReferee, RefereeConfig, joma_referee
 from ..symbolic import derive_flow
 from ..theorem import Theorem
 
@@ -115,10 +115,7 @@ def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Cas
     concrete = joma_block(
         M, K, N, attention=attention, queries=Q, activation=_ACT, loss="squared", embeddings=embeddings
     )
-    ref = joma_referee(
-        M,
-        K,
-        N * Q,
+    settings = RefereeConfig(
         attention=attention,
         T=T_VALUE,
         activation=_ACT,
@@ -127,6 +124,12 @@ def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Cas
         embeddings=embeddings,
         eta_w=ETA_W,
         eta_z=ETA_Z,
+    )
+    ref = joma_referee(
+        M,
+        K,
+        N * Q,
+        settings,
         seed=seed,
     )
     flow = compile_flow(derive_flow(concrete), invariants=_quantities(theorem, concrete))

@@ -38,12 +38,12 @@ TOL = 1e-7  # DOP853 at rtol 1e-10 over these horizons: errors ~1e-10; 1e-7 is t
 def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
     from ..models import joma_block
     from ..numeric.descent import descend
-    from ..numeric.referee import joma_referee
-    from .catalogue_setups import concretise, projector, referee_values
+    from ..numeric.referee import RefereeConfig, joma_referee
+    from ._catalogue_setups import concretise, projector, referee_values
 
     M, K, N = (inputs["sizes"][k] for k in ("M", "K", "N"))
     spec = joma_block(M, K, N, attention="softmax", activation="tanh", loss="squared")
-    ref = joma_referee(M, K, N, attention="softmax", activation="tanh", T=0.8, eta_z=1.5, seed=0)
+    ref = joma_referee(M, K, N, RefereeConfig(attention="softmax", activation="tanh", T=0.8, eta_z=1.5), seed=0)
     claimed = [concretise(e) for e in inputs["claim"](spec)]
     symbols = [*spec.state, *spec.data, *spec.constants]
     f = compile_expression(claimed, [symbols])

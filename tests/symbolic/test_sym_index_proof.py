@@ -1,4 +1,4 @@
-"""Proofs for symbolic sizes (theory.symbolic.general): the proofs close, wrong claims do not,
+"""Proofs for symbolic sizes (theory.symbolic.index_proof): the proofs close, wrong claims do not,
 the index-form statements are the catalogue's statements, and the procedure is sound.
 
 Soundness is tested independently of the procedure: whenever ``sums_equal`` says True on a
@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from theory.derivations import joma_softmax_conditional as cond
 from theory.derivations import joma_softmax_identity as ident
 
-import theory.symbolic.general as gen
+import theory.symbolic.index_proof as gen
 from theory.catalogue import get, theorems
 from theory.errors import ExpressionError, UnknownNameError
 from theory.models import DPHI, joma_block
 from theory.symbolic import derive_flow, time_derivative
-from theory.symbolic.general import claims, general_proof, sums_equal
+from theory.symbolic.index_proof import claims, general_proof, sums_equal
 from theory.symbolic.indexed import K, M, N, i
 from theory.symbolic.zero import is_identically_zero
 
