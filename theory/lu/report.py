@@ -288,9 +288,9 @@ def with_figures(report: Report, kind: Literal["synthetic", "sst"], out_dir: str
         without matplotlib, ``{"written": [], "skipped": reason}`` and a note instead (the JSON
         numbers are complete without the figures).
     """
-    from . import plots  # matplotlib itself is imported only when drawing
+    from .plots import sst_figures, synthetic_figures  # matplotlib itself is imported only when drawing
 
-    draw = plots.synthetic_figures if kind == "synthetic" else plots.sst_figures
+    draw = synthetic_figures if kind == "synthetic" else sst_figures
     try:
         files = draw(report.data, report.arrays, core_identity(), out_dir)
     except OptionalDependencyError as exc:
