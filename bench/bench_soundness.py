@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "symbolic
 
 from near_miss import NEAR_MISS, TRUE_FORMS
 
-from theory.report import prove_user_quantity
+from theory.commands import prove_user_quantity
 
 TARGET_TRUE_S = 5.0
 

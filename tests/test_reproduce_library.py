@@ -75,7 +75,7 @@ def test_negative_control_detects_planted_import(planted: str) -> None:
 
 
 def test_negative_control_allows_library_imports() -> None:
-    assert forbidden_imports("from .report import prove_entries\nfrom .clipboard import x\nimport json\n") == []
+    assert forbidden_imports("from .commands import prove_entries\nfrom .clipboard import x\nimport json\n") == []
 
 
 def _summary(ok: bool) -> rp.ReproduceSummary:

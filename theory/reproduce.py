@@ -168,7 +168,7 @@ class ReproduceSummary:
 
 # ----------------------------------------------------------------------------- the steps
 def _prove(out: Path, sst: Path) -> StepOutput:
-    from .report import prove_entries
+    from .commands import prove_entries
 
     latex = out / "latex"
     rows = prove_entries(None, latex_dir=latex)
@@ -176,7 +176,7 @@ def _prove(out: Path, sst: Path) -> StepOutput:
 
 
 def _check(out: Path, sst: Path) -> StepOutput:
-    from .report import check_entries
+    from .commands import check_entries
 
     data = check_entries(None, seed=0, starts=2)
     return StepOutput(data, data["ok"])

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from theory.commands import describe_model, format_model
 from theory.errors import ExpressionError, ModelError
 from theory.models import ModelSpec, ParamGroup, lu_classifier
 from theory.models.registry import MODELS, build_model
-from theory.report import describe_model, format_model
 from theory.symbolic.parse import parse_quantity
 from theory.vocabulary import RESERVED
 

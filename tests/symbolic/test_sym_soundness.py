@@ -21,8 +21,8 @@ from sym_tol import WITNESS_DIGITS, WITNESS_RTOL
 from sympy.core.function import AppliedUndef
 
 from theory.cli import main
+from theory.commands import prove_user_quantity
 from theory.models.registry import build_model
-from theory.report import prove_user_quantity
 from theory.symbolic import derive_flow, time_derivative
 from theory.symbolic.parse import parse_quantity
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import report
+from .. import commands
 from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
 
@@ -47,8 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> Result:
-    rows = report.catalogue_rows()
-    return Result(rows, report.format_table(rows, ("name", "expected", "summary")))
+    rows = commands.catalogue_rows()
+    return Result(rows, commands.format_table(rows, ("name", "expected", "summary")))
 
 
 def _prove(args: argparse.Namespace) -> Result:
@@ -57,12 +57,12 @@ def _prove(args: argparse.Namespace) -> Result:
             raise InvalidArgument("--model/--quantity prove your own quantity; do not also name catalogue entries")
         if not (args.model and args.quantity):
             raise InvalidArgument("--quantity needs --model (and --model needs --quantity); see `theory show`")
-        row = report.prove_user_quantity(
+        row = commands.prove_user_quantity(
             args.model, args.quantity, sizes=args.sizes, latex_dir=Path(args.latex) if args.latex else None
         )
         ok = args.expect is None or row["verdict"] == args.expect
         row["expected"] = args.expect
-        return Result([row], report.format_outcomes([row]), ok=ok)
+        return Result([row], commands.format_outcomes([row]), ok=ok)
     if args.sizes or args.expect:
         raise InvalidArgument("--sizes and --expect go with --model/--quantity")
     if args.all and args.names:
@@ -71,15 +71,15 @@ def _prove(args: argparse.Namespace) -> Result:
         raise InvalidArgument("name at least one theorem (see `theory list`) or pass --all")
     if args.jobs is not None and args.jobs < 1:
         raise InvalidArgument(f"--jobs must be a positive integer, got {args.jobs}")
-    rows = report.prove_entries(
+    rows = commands.prove_entries(
         None if args.all else args.names, latex_dir=Path(args.latex) if args.latex else None, jobs=args.jobs
     )
-    return Result(rows, report.format_outcomes(rows), ok=all(r["ok"] for r in rows))
+    return Result(rows, commands.format_outcomes(rows), ok=all(r["ok"] for r in rows))
 
 
 def _show(args: argparse.Namespace) -> Result:
     if args.model is None:
-        rows = report.model_rows()
-        return Result(rows, report.format_table(rows, ("name", "sizes", "description")))
-    data = report.describe_model(args.model, args.sizes)
-    return Result(data, report.format_model(data))
+        rows = commands.model_rows()
+        return Result(rows, commands.format_table(rows, ("name", "sizes", "description")))
+    data = commands.describe_model(args.model, args.sizes)
+    return Result(data, commands.format_model(data))

@@ -46,7 +46,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("checks", ("theory.checks", "theory.strategies")),
     ("experiments", ("theory.dynamics", "theory.lu", "theory.hierarchy")),
     ("architecture", ("theory.architecture",)),
-    ("reports", ("theory.report", "theory.reproduce", "theory.cli", "theory.devtools", "theory.__main__", "theory")),
+    ("reports", ("theory.commands", "theory.reproduce", "theory.cli", "theory.devtools", "theory.__main__", "theory")),
 )
 _RANK = {name: r for r, (name, _) in enumerate(LAYERS)}
 

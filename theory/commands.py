@@ -1,6 +1,9 @@
-"""Reports of the catalogue: listings, proof outcomes, numeric checks, model descriptions, LaTeX files.
+"""The library behind ``theory list``, ``show``, ``prove`` and ``check``.
 
-The CLI calls these and prints what they return (JSON-ready dictionaries and text tables).
+Each function does the work of one command (list the catalogue, describe a model, prove
+catalogue theorems or a user's quantity, check the catalogue numerically, write LaTeX files)
+and returns JSON-ready data; the ``format_*`` functions render it as text.  The CLI only
+parses arguments and prints what these return.
 """
 
 from __future__ import annotations
