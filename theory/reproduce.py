@@ -195,12 +195,13 @@ def _figure(name: str) -> Callable[[Path, Path], StepOutput]:
 
 def _hierarchy(out: Path, sst: Path) -> StepOutput:
     from .hierarchy.figure import attach_figure
-    from .hierarchy.report import hierarchy_report
+    from .hierarchy.report import HierarchyConfig, hierarchy_report
     from .hierarchy.toy import ToyConfig
 
-    report = hierarchy_report(
-        3, 2, rho=0.8, channel="symmetric", classes=2, samples=20_000, seed=0, toy_runs=3, toy_config=ToyConfig()
+    config = HierarchyConfig(
+        rho=0.8, channel="symmetric", classes=2, samples=20_000, seed=0, toy_runs=3, toy_config=ToyConfig()
     )
+    report = hierarchy_report(3, 2, config)
     report, notes = attach_figure(report, out / "figures")
     files = tuple(v for k, v in report["figure"].items() if k != "note" and v)
     return StepOutput(report, report["ok"], files, notes)

@@ -63,7 +63,7 @@ def _check(args: argparse.Namespace) -> Result:
 
 def _simulate(args: argparse.Namespace) -> Result:
     from .._io import atomic_savez
-    from ..numeric.simulate import simulate_joma
+    from ..numeric.simulate import JomaSimulationConfig, simulate_joma
 
     for name in ("t_end", "temperature", "eta_w", "eta_z"):
         if not math.isfinite(getattr(args, name)):
@@ -76,8 +76,7 @@ def _simulate(args: argparse.Namespace) -> Result:
         parent = Path(args.out).parent
         if not parent.is_dir():  # fail before the (possibly long) simulation, not after
             raise InvalidArgument(f"directory {str(parent)!r} for output {args.out!r} does not exist; create it first")
-    sim = simulate_joma(
-        args.model,
+    config = JomaSimulationConfig(
         tokens=args.tokens,
         hidden=args.hidden,
         samples=args.samples,
@@ -89,6 +88,7 @@ def _simulate(args: argparse.Namespace) -> Result:
         eta_z=args.eta_z,
         activation=args.activation,
     )
+    sim = simulate_joma(args.model, config)
     data = dict(sim.summary)
     if args.out:
         atomic_savez(args.out, sim.arrays())

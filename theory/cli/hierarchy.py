@@ -39,12 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> Result:
     from ..hierarchy.figure import attach_figure
-    from ..hierarchy.report import hierarchy_report, render_text
+    from ..hierarchy.report import HierarchyConfig, hierarchy_report, render_text
     from ..hierarchy.toy import ToyConfig
 
-    report = hierarchy_report(
-        args.depth,
-        args.branching,
+    config = HierarchyConfig(
         rho=args.rho,
         channel=args.channel,
         classes=args.classes,
@@ -53,6 +51,7 @@ def _run(args: argparse.Namespace) -> Result:
         toy_runs=args.toy_runs,
         toy_config=ToyConfig(steps=args.toy_steps),
     )
+    report = hierarchy_report(args.depth, args.branching, config)
     notes: tuple[str, ...] = ()
     text = render_text(report)
     if args.plot is not None:

@@ -15,7 +15,7 @@ Role: the public surface of the sub-package, one module per concept:
 from .closed_form import cooccurrence_closed_form, general_closed_form
 from .cooccurrence import PairTable, exact_cooccurrence, pair_table
 from .order import AssociationGroup, lca_monotonicity, predicted_order
-from .report import hierarchy_report
+from .report import HierarchyConfig, hierarchy_report
 from .sampling import Samples, cooccurrence_estimate, max_z_score, sample
 from .toy import ToyConfig, ToyRun, train_toy
 from .tree import (
@@ -32,6 +32,7 @@ from .tree import (
 __all__ = [
     "AssociationGroup",
     "CycleError",
+    "HierarchyConfig",
     "HierarchyError",
     "InvalidRhoError",
     "LatentTree",

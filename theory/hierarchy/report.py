@@ -14,11 +14,14 @@ approximation to the binomial).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from statistics import mean
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
 
+from .._config import configure
 from ..errors import InvalidArgument
 from ..numeric.compile import compile_expression
 from .closed_form import H_L, H_M, P_LCA, RHO, cooccurrence_closed_form, general_closed_form
@@ -30,6 +33,7 @@ from .tree import LatentTree, build_tree
 
 __all__ = [
     "FAMILY_ALPHA",
+    "HierarchyConfig",
     "closed_form_check",
     "hierarchy_report",
     "monte_carlo_check",
@@ -150,19 +154,48 @@ def _association_summary(runs: list) -> dict:
     }
 
 
-def hierarchy_report(
-    depth: int,
-    branching: int,
-    *,
-    rho: float,
-    channel: str = "symmetric",
-    classes: int = 2,
-    samples: int = 20_000,
-    seed: int = 0,
-    toy_runs: int = 3,
-    toy_config: ToyConfig | None = None,
-) -> dict:
+@dataclass(frozen=True)
+class HierarchyConfig:
+    """Settings of :func:`hierarchy_report` (defaults: ``theory hierarchy``'s).
+
+    Attributes
+    ----------
+    rho : float
+        Channel strength in :math:`[0, 1]`.
+    channel : {"symmetric", "gated"}
+        Edge law.
+    classes : int
+        Label values per node.
+    samples : int
+        Monte Carlo draws.
+    seed : int
+        Seed of the draws; the toy runs use seeds ``seed .. seed + toy_runs - 1``.
+    toy_runs : int
+        Toy-model runs (0: skip).
+    toy_config : ToyConfig, optional
+        Settings of each toy run (default: ``ToyConfig()``).
+    """
+
+    rho: float = 0.8
+    channel: str = "symmetric"
+    classes: int = 2
+    samples: int = 20_000
+    seed: int = 0
+    toy_runs: int = 3
+    toy_config: ToyConfig | None = None
+
+
+def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None = None, **changes: Any) -> dict:
     """Build the tree, check co-occurrence three ways, predict the order, run the toy.
+
+    Parameters
+    ----------
+    depth, branching : int
+        Edges from the root to the tokens, children per node.
+    config : HierarchyConfig, optional
+        Channel, Monte Carlo and toy settings (default: ``HierarchyConfig()``).
+    **changes
+        Fields of :class:`HierarchyConfig` to override, e.g. ``hierarchy_report(3, 2, rho=0.6)``.
 
     Returns
     -------
@@ -170,6 +203,9 @@ def hierarchy_report(
         JSON-able; keys ``tree``, ``monte_carlo``, ``closed_form``, ``order``,
         ``lca_monotonicity``, ``toy``, ``checks``, ``ok``.
     """
+    cfg = configure(HierarchyConfig, config, changes)
+    rho, channel, classes, samples, seed = cfg.rho, cfg.channel, cfg.classes, cfg.samples, cfg.seed
+    toy_runs, toy_config = cfg.toy_runs, cfg.toy_config
     if isinstance(toy_runs, bool) or not isinstance(toy_runs, int) or toy_runs < 0:
         raise InvalidArgument(f"expected toy_runs >= 0 (--toy-runs), got toy_runs={toy_runs!r}")
     tree = build_tree(depth, branching, rho=rho, channel=channel, classes=classes)

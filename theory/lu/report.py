@@ -25,6 +25,8 @@ from .sst import load_sst
 from .sst_experiment import SSTConfig, run_sst
 from .synthetic import (
     CONTROL_MIN_RATIO,
+    ConvergenceStudyConfig,
+    IdentityStudyConfig,
     ablation_study,
     convergence_study,
     identity_study,
@@ -112,7 +114,7 @@ def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -
         :data:`theory.lu.synthetic.CONTROL_MIN_RATIO` times the fixed-query drift, and (FC)
         monotone scores, rising topic attention and mutual promotion.
     """
-    cfg = replace(config or SyntheticConfig(), **changes)
+    cfg = configure(SyntheticConfig, config, changes)
     classifier, epochs, lr, d, seed = cfg.classifier, cfg.epochs, cfg.lr, cfg.d, cfg.seed
     n_sentences, n_nontopic, m, lrs, horizon = cfg.n_sentences, cfg.n_nontopic, cfg.m, cfg.lrs, cfg.horizon
     ablation_epochs, sweep, sweep_epochs, sweep_sentences = (
@@ -123,11 +125,11 @@ def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -
     )
     ident = core_identity()
     data = make_synthetic(n_sentences=n_sentences, n_nontopic=n_nontopic, m=m, seed=seed)
-    ident_q_fixed, hist_exact = identity_study(data, classifier, ident, lrs=lrs, horizon=horizon, d=d, seed=seed)
-    ident_q_trained, hist_ctrl = identity_study(
-        data, classifier, ident, lrs=lrs, horizon=horizon, d=d, seed=seed, train_query=True
-    )
-    conv, hist_conv = convergence_study(data, classifier, ident, epochs=epochs, lr=lr, d=d, seed=seed)
+    study = IdentityStudyConfig(lrs=lrs, horizon=horizon, d=d, seed=seed)
+    ident_q_fixed, hist_exact = identity_study(data, classifier, ident, study)
+    ident_q_trained, hist_ctrl = identity_study(data, classifier, ident, replace(study, train_query=True))
+    conv_config = ConvergenceStudyConfig(epochs=epochs, lr=lr, d=d, seed=seed)
+    conv, hist_conv = convergence_study(data, classifier, ident, conv_config)
     slope_ok = SLOPE_BAND[0] <= ident_q_fixed["slope"] <= SLOPE_BAND[1]
     ratio = ident_q_trained["max_rel_drift"][-1] / max(ident_q_fixed["max_rel_drift"][-1], 1e-300)
     broken = ident_q_trained["slope"] < CONTROL_MAX_SLOPE and ratio > CONTROL_MIN_RATIO

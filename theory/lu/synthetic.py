@@ -23,11 +23,12 @@ section 5 and Figs. 1-3.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from .._config import configure
 from ..errors import InvalidArgument
 from ..numeric.slopes import fit_slope
 from .data import SyntheticTopics, make_synthetic
@@ -36,6 +37,8 @@ from .model import Batch, InitConfig, init_params
 from .train import History, TrainConfig, accuracy, train_classifier
 
 __all__ = [
+    "ConvergenceStudyConfig",
+    "IdentityStudyConfig",
     "ablation_study",
     "convergence_study",
     "growth_rates",
@@ -61,23 +64,59 @@ def _start(data: SyntheticTopics, classifier: str, *, d: int, hidden: int, seed:
     return batch, p0, frozen_words
 
 
+@dataclass(frozen=True)
+class IdentityStudyConfig:
+    """Settings of :func:`identity_study`.
+
+    Attributes
+    ----------
+    lrs : tuple of float
+        Learning rates (at least two: the slope is fitted over them).
+    horizon : float
+        Fixed horizon :math:`T = \\eta \\cdot` epochs.
+    d, hidden : int
+        Embedding and key dimension, hidden width of the classifier.
+    seed : int
+        Initialisation seed.
+    train_query : bool
+        Train the query too (the negative control).
+    frozen_nontopic : bool
+        Freeze the non-topic words at the side conditions (``False``: every word trains).
+    """
+
+    lrs: tuple[float, ...] = (0.4, 0.2, 0.1)
+    horizon: float = 100.0
+    d: int = 10
+    hidden: int = 16
+    seed: int = 0
+    train_query: bool = False
+    frozen_nontopic: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lrs", tuple(self.lrs))
+
+
 def identity_study(
     data: SyntheticTopics,
     classifier: str,
     ident: CoreIdentity,
-    *,
-    lrs: Sequence[float] = (0.4, 0.2, 0.1),
-    horizon: float = 100.0,
-    d: int = 10,
-    hidden: int = 16,
-    seed: int = 0,
-    train_query: bool = False,
-    frozen_nontopic: bool = True,
+    config: IdentityStudyConfig | None = None,
+    **changes: Any,
 ) -> tuple[dict, History]:
     """Identity drift at a fixed horizon for several learning rates, and its slope.
 
     ``frozen_nontopic=False`` trains every word (the side conditions then hold only
     approximately and the drift levels off at the flow's own deviation as the rate shrinks).
+
+    Parameters
+    ----------
+    data : SyntheticTopics
+    classifier : {"FC", "TC", "TL"}
+    ident : CoreIdentity
+    config : IdentityStudyConfig, optional
+        The settings (default: ``IdentityStudyConfig()``).
+    **changes
+        Fields of :class:`IdentityStudyConfig` to override, e.g. ``identity_study(data, "FC", ident, seed=1)``.
 
     Returns
     -------
@@ -87,6 +126,9 @@ def identity_study(
     history : History
         The run at the smallest rate (for plots).
     """
+    c = configure(IdentityStudyConfig, config, changes)
+    lrs, horizon, d, hidden, seed = c.lrs, c.horizon, c.d, c.hidden, c.seed
+    train_query, frozen_nontopic = c.train_query, c.frozen_nontopic
     if len(lrs) < 2:
         raise InvalidArgument(f"need >= 2 learning rates to fit a slope, got lrs={list(lrs)}")
     batch, p0, frozen = _start(data, classifier, d=d, hidden=hidden, seed=seed, frozen=frozen_nontopic)
@@ -151,19 +193,44 @@ def _summary(hist: History) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ConvergenceStudyConfig:
+    """Settings of :func:`convergence_study` (defaults: the paper's run).
+
+    Attributes
+    ----------
+    epochs, lr : int, float
+        Full-batch epochs and learning rate.
+    d, hidden : int
+        Embedding and key dimension, hidden width of the classifier.
+    seed : int
+        Initialisation seed.
+    record_every : int
+        Epochs between recorded points of the history.
+    """
+
+    epochs: int = 5000
+    lr: float = 0.1
+    d: int = 10
+    hidden: int = 16
+    seed: int = 0
+    record_every: int = 10
+
+
 def convergence_study(
     data: SyntheticTopics,
     classifier: str,
     ident: CoreIdentity | None,
-    *,
-    epochs: int = 5000,
-    lr: float = 0.1,
-    d: int = 10,
-    hidden: int = 16,
-    seed: int = 0,
-    record_every: int = 10,
+    config: ConvergenceStudyConfig | None = None,
+    **changes: Any,
 ) -> tuple[dict, History]:
-    """The paper's run (every word trainable, query fixed) and its convergence figures."""
+    """The paper's run (every word trainable, query fixed) and its convergence figures.
+
+    ``config`` (default ``ConvergenceStudyConfig()``) holds the settings; keywords naming its
+    fields override them, e.g. ``convergence_study(data, "FC", None, epochs=100)``.
+    """
+    c = configure(ConvergenceStudyConfig, config, changes)
+    epochs, lr, d, hidden, seed, record_every = c.epochs, c.lr, c.d, c.hidden, c.seed, c.record_every
     batch, p0, _ = _start(data, classifier, d=d, hidden=hidden, seed=seed, frozen=False)
     cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=record_every)
     p, hist = train_classifier(p0, batch, cfg, track=data.topic_words)

@@ -22,16 +22,27 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 
+from .._config import configure
 from ..errors import InvalidArgument, UnknownNameError
 from ..models.spec import ModelSpec
 from .entropy import entropy
 from .indexed_flow import CompiledIndexedFlow, compile_indexed
 from .ode import METHODS, Trajectory, solve_compiled, solve_flow
 
-__all__ = ["SIM_MODELS", "SimulateConfig", "Simulation", "SpecSimulation", "simulate", "simulate_joma", "simulate_spec"]
+__all__ = [
+    "SIM_MODELS",
+    "JomaSimulationConfig",
+    "SimulateConfig",
+    "Simulation",
+    "SpecSimulation",
+    "simulate",
+    "simulate_joma",
+    "simulate_spec",
+]
 
 from .choices import SIM_MODELS
 
@@ -89,27 +100,12 @@ def _attention(attention: str, x: np.ndarray, z: np.ndarray, T: float) -> np.nda
     return e / e.sum(axis=1, keepdims=True)
 
 
-def simulate_joma(
-    model: str,
-    *,
-    tokens: int = 20,
-    hidden: int = 4,
-    samples: int = 16,
-    t_end: float = 10.0,
-    method: str = "DOP853",
-    seed: int = 0,
-    temperature: float = 1.0,
-    eta_w: float = 1.0,
-    eta_z: float = 1.0,
-    activation: str = "tanh",
-    init_scale: float = 0.1,
-    n_points: int = 101,
-) -> Simulation:
-    """Simulate the gradient flow of a JoMA block (squared loss) on random simplex data.
+@dataclass(frozen=True)
+class JomaSimulationConfig:
+    """Settings of :func:`simulate_joma` (``theory simulate``).
 
-    Parameters
+    Attributes
     ----------
-    model : {"joma-linear", "joma-exp", "joma-softmax"}
     tokens, hidden, samples : int
         ``M`` contextual tokens, ``K`` hidden nodes, ``N`` samples.
     t_end : float
@@ -123,11 +119,53 @@ def simulate_joma(
         :math:`T`, learning rates.
     activation : str
         Hidden-node activation (a name of :data:`theory.models.ACTIVATIONS`).
+    init_scale : float
+        Standard deviation of the random start.
+    n_points : int
+        Size of the output grid on :math:`[0, t_\\mathrm{end}]`.
+    """
+
+    tokens: int = 20
+    hidden: int = 4
+    samples: int = 16
+    t_end: float = 10.0
+    method: str = "DOP853"
+    seed: int = 0
+    temperature: float = 1.0
+    eta_w: float = 1.0
+    eta_z: float = 1.0
+    activation: str = "tanh"
+    init_scale: float = 0.1
+    n_points: int = 101
+
+
+def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **changes: Any) -> Simulation:
+    """Simulate the gradient flow of a JoMA block (squared loss) on random simplex data.
+
+    Parameters
+    ----------
+    model : {"joma-linear", "joma-exp", "joma-softmax"}
+    config : JomaSimulationConfig, optional
+        Sizes, horizon, solver, seed and flow constants (default: ``JomaSimulationConfig()``).
+    **changes
+        Fields of :class:`JomaSimulationConfig` to override, e.g.
+        ``simulate_joma("joma-exp", tokens=100, seed=1)``.
 
     Returns
     -------
     Simulation
+
+    Raises
+    ------
+    InvalidArgument
+        An unknown setting, or a size or constant out of range.
+    UnknownNameError
+        An unknown model or ODE method.
     """
+    cfg = configure(JomaSimulationConfig, config, changes)
+    tokens, hidden, samples, t_end, method = cfg.tokens, cfg.hidden, cfg.samples, cfg.t_end, cfg.method
+    seed, temperature, eta_w, eta_z = cfg.seed, cfg.temperature, cfg.eta_w, cfg.eta_z
+    activation, init_scale, n_points = cfg.activation, cfg.init_scale, cfg.n_points
     if model not in SIM_MODELS:
         raise UnknownNameError(f"unknown model {model!r}; expected one of: {', '.join(SIM_MODELS)}")
     if method not in METHODS:
@@ -389,23 +427,28 @@ def simulate(
     model: ModelSpec | str,
     t_end: float = 10.0,
     *,
-    config: SimulateConfig | None = None,
-    **joma_options: object,
+    config: SimulateConfig | JomaSimulationConfig | None = None,
+    **joma_options: Any,
 ) -> SpecSimulation | Simulation:
     """Simulate a gradient flow: any model spec, or a JoMA block by name at any number of tokens.
 
     ``simulate(spec, t_end, config=SimulateConfig(...))`` runs :func:`simulate_spec`;
     ``simulate("joma-exp", t_end=..., tokens=..., ...)`` runs :func:`simulate_joma`
-    (``theory simulate``; ``joma_options`` are its keywords).
+    (``theory simulate``; ``config`` is then a :class:`JomaSimulationConfig` and
+    ``joma_options`` are its fields).
     """
     if isinstance(model, str):
-        if config is not None:
-            raise InvalidArgument("config applies to a model spec; a JoMA name takes keywords (tokens=..., seed=...)")
-        return simulate_joma(model, t_end=t_end, **joma_options)  # type: ignore[arg-type]
+        if isinstance(config, SimulateConfig):
+            raise InvalidArgument(
+                "SimulateConfig applies to a model spec; a JoMA name takes a JomaSimulationConfig or its keywords"
+            )
+        return simulate_joma(model, config, t_end=t_end, **joma_options)
     if not isinstance(model, ModelSpec):
         raise InvalidArgument(f"expected a ModelSpec or a JoMA model name, got {type(model).__name__}")
     if joma_options:
         raise InvalidArgument(
             f"unexpected keywords {', '.join(sorted(joma_options))} for a model spec; put settings in SimulateConfig"
         )
+    if isinstance(config, JomaSimulationConfig):
+        raise InvalidArgument("JomaSimulationConfig applies to a JoMA name; a model spec takes a SimulateConfig")
     return simulate_spec(model, t_end, config=config)
