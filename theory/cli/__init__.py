@@ -18,6 +18,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from ..errors import TheoryError
 from ._output import Result, emit
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="theory",
         description="Derive, prove and check the training dynamics of attention + MLP models.",
     )
+    parser.add_argument("--version", action="version", version=f"theory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _COMMAND_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")

@@ -53,9 +53,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Repeat --mask to cycle masks over layers.",
     )
     p.add_argument("--layers", type=_nonneg_int, required=True, help="number of layers L")
-    p.add_argument("--mask", action="append", default=None, help="mask spec (repeatable)")
-    p.add_argument("--context", type=_positive_int, default=131072, help="sequence length n")
-    p.add_argument("--method", choices=("auto", "interval", "sparse"), default="auto")
+    p.add_argument("--mask", action="append", default=None, help="mask spec, repeatable (default: causal)")
+    p.add_argument("--context", type=_positive_int, default=131072, help="sequence length n (default: %(default)s)")
+    p.add_argument(
+        "--method",
+        choices=("auto", "interval", "sparse"),
+        default="auto",
+        help="interval arithmetic or sparse reachability; auto picks (default: %(default)s)",
+    )
     add_json_flag(p)
     p.set_defaults(run=_run_receptive_field)
 
@@ -66,11 +71,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(optional: d_model, ffn, vocab, tied, gated, bias, positional, mask, name).",
     )
     p.add_argument("specs", nargs="+", help="architecture spec strings")
-    p.add_argument("--context", type=_positive_int, default=2048)
-    p.add_argument("--tokens", type=_positive_float, default=2e9, help="training tokens D")
-    p.add_argument("--unique-tokens", type=_positive_float, default=None)
-    p.add_argument("--tau", type=_positive_float, default=16.0, help="synthetic attention decay")
-    p.add_argument("--law", action="append", default=None, help="scaling law(s), default all")
+    p.add_argument("--context", type=_positive_int, default=2048, help="sequence length n (default: %(default)s)")
+    p.add_argument("--tokens", type=_positive_float, default=2e9, help="training tokens D (default: %(default)g)")
+    p.add_argument(
+        "--unique-tokens",
+        type=_positive_float,
+        default=None,
+        help="unique tokens, for repeated data (default: = --tokens)",
+    )
+    p.add_argument(
+        "--tau", type=_positive_float, default=16.0, help="synthetic attention decay length (default: %(default)s)"
+    )
+    p.add_argument(
+        "--law",
+        action="append",
+        default=None,
+        help="scaling law, repeatable (see `theory scaling --help`; default: all)",
+    )
     add_json_flag(p)
     p.set_defaults(run=_run_compare)
 
@@ -82,16 +99,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         "or (L, n, n), rows summing to 1; or --synthetic MASK; or --minilm K (SST sentences).",
     )
     p.add_argument("path", nargs="?", default=None, help=".npz with array 'attn'")
-    p.add_argument("--method", choices=("rollout", "flow", "both"), default="both")
-    p.add_argument("--flow-method", choices=("fast", "networkx", "reference"), default="fast")
-    p.add_argument("--residual", type=float, default=0.5, help="attention weight vs identity")
+    p.add_argument(
+        "--method",
+        choices=("rollout", "flow", "both"),
+        default="both",
+        help="which measure to compute (default: %(default)s)",
+    )
+    p.add_argument(
+        "--flow-method",
+        choices=("fast", "networkx", "reference"),
+        default="fast",
+        help="max-flow solver (default: %(default)s)",
+    )
+    p.add_argument("--residual", type=float, default=0.5, help="attention weight vs identity (default: %(default)s)")
     p.add_argument("--synthetic", default=None, metavar="MASK", help="mask spec for synthetic maps")
-    p.add_argument("--kind", choices=("uniform", "decay", "peaked", "random"), default="decay")
-    p.add_argument("--n", type=_positive_int, default=32, help="synthetic sequence length")
-    p.add_argument("--layers", type=_positive_int, default=6, help="synthetic layers")
-    p.add_argument("--heads", type=_positive_int, default=1, help="synthetic heads")
-    p.add_argument("--tau", type=_positive_float, default=8.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--kind",
+        choices=("uniform", "decay", "peaked", "random"),
+        default="decay",
+        help="synthetic attention pattern within the mask (default: %(default)s)",
+    )
+    p.add_argument("--n", type=_positive_int, default=32, help="synthetic sequence length (default: %(default)s)")
+    p.add_argument("--layers", type=_positive_int, default=6, help="synthetic layers (default: %(default)s)")
+    p.add_argument("--heads", type=_positive_int, default=1, help="synthetic heads (default: %(default)s)")
+    p.add_argument("--tau", type=_positive_float, default=8.0, help="synthetic decay length (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for synthetic maps (default: %(default)s)")
     p.add_argument(
         "--minilm",
         type=_positive_int,
@@ -100,7 +132,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="use all-MiniLM-L6-v2 on the first K SST dev sentences (extra: minilm)",
     )
     p.add_argument("--sst-dir", default=None, help="SST directory (default ../shared/data/sst)")
-    p.add_argument("--workers", type=_positive_int, default=1)
+    p.add_argument(
+        "--workers", type=_positive_int, default=1, help="processes for attention flow (default: %(default)s)"
+    )
     p.add_argument(
         "--outputs",
         default="all",
@@ -119,9 +153,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params", type=_positive_float, default=None, help="parameters N (total)")
     p.add_argument("--arch", default=None, help="architecture spec to count N from")
     p.add_argument("--tokens", type=_positive_float, default=None, help="training tokens D")
-    p.add_argument("--unique-tokens", type=_positive_float, default=None)
+    p.add_argument(
+        "--unique-tokens",
+        type=_positive_float,
+        default=None,
+        help="unique tokens, for repeated data (default: = --tokens)",
+    )
     p.add_argument("--budget", type=_positive_float, default=None, help="compute budget C (FLOPs)")
-    p.add_argument("--law", default="hoffmann2022")
+    p.add_argument("--law", default="hoffmann2022", help="scaling law, one of those above (default: %(default)s)")
     add_json_flag(p)
     p.set_defaults(run=_run_scaling)
 

@@ -28,10 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rho", type=float, default=0.8, help="channel strength in [0, 1] (default 0.8)")
     p.add_argument("--channel", default="symmetric", help="edge law: symmetric (default) or gated")
     p.add_argument("--classes", type=int, default=2, metavar="D", help="label values (default 2)")
-    p.add_argument("--samples", type=int, default=20_000, metavar="N", help="Monte Carlo draws")
+    p.add_argument("--samples", type=int, default=20_000, metavar="N", help="Monte Carlo draws (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    p.add_argument("--toy-runs", type=int, default=3, metavar="R", help="toy seeds S..S+R-1 (0: skip)")
-    p.add_argument("--toy-steps", type=int, default=800, metavar="K", help="toy Adam steps")
+    p.add_argument(
+        "--toy-runs", type=int, default=3, metavar="R", help="toy seeds S..S+R-1, 0 skips (default: %(default)s)"
+    )
+    p.add_argument("--toy-steps", type=int, default=800, metavar="K", help="toy Adam steps (default: %(default)s)")
     p.add_argument("--plot", metavar="DIR", default=None, help="write hierarchy-scores.{json,png,pdf}")
     add_json_flag(p)
     p.set_defaults(run=_run)

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Writes NAME.json always, NAME.png and NAME.pdf when matplotlib is installed.",
     )
     p.add_argument("name", help="figure name, e.g. joma-invariant")
-    p.add_argument("--out", default="figs", help="output directory (created if missing)")
+    p.add_argument("--out", default="figs", help="output directory, created if missing (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="smaller run (for smoke tests)")
     p.add_argument("--data", default=None, help="data directory for figures that read data (joma-realtext: SST)")
     add_json_flag(p)

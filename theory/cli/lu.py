@@ -36,35 +36,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     lu.set_defaults(run=_no_subcommand)
 
     p = lsub.add_parser("synthetic", help="identity, negative control, convergence, ablations")
-    p.add_argument("--classifier", default="FC", choices=["FC", "TC", "TL"])
-    p.add_argument("--epochs", type=int, default=5000, help="convergence run length (paper 5000)")
-    p.add_argument("--lr", type=float, default=0.1, help="convergence learning rate (paper 0.1)")
-    p.add_argument("--lrs", type=_floats, default=(0.8, 0.4, 0.2), help="identity rates, e.g. 0.8,0.4,0.2")
-    p.add_argument("--horizon", type=float, default=500.0, help="identity horizon lr*epochs")
-    p.add_argument("--d", type=int, default=10, help="d_e = d_k")
-    p.add_argument("--n-sentences", type=int, default=5000)
-    p.add_argument("--n-nontopic", type=int, default=5000)
-    p.add_argument("--m", type=int, default=20, help="non-topic words per sentence")
-    p.add_argument("--ablation-epochs", type=int, default=2000)
+    p.add_argument(
+        "--classifier",
+        default="FC",
+        choices=["FC", "TC", "TL"],
+        help="FC fixed linear, TC trainable linear, TL two-layer ReLU (default: %(default)s)",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=5000, help="convergence run length (default: %(default)s, as the paper)"
+    )
+    p.add_argument(
+        "--lr", type=float, default=0.1, help="convergence learning rate (default: %(default)s, as the paper)"
+    )
+    p.add_argument("--lrs", type=_floats, default=(0.8, 0.4, 0.2), help="identity rates (default: 0.8,0.4,0.2)")
+    p.add_argument("--horizon", type=float, default=500.0, help="identity horizon lr*epochs (default: %(default)s)")
+    p.add_argument("--d", type=int, default=10, help="embedding size d_e = d_k (default: %(default)s)")
+    p.add_argument("--n-sentences", type=int, default=5000, help="synthetic sentences (default: %(default)s)")
+    p.add_argument("--n-nontopic", type=int, default=5000, help="non-topic vocabulary size (default: %(default)s)")
+    p.add_argument("--m", type=int, default=20, help="non-topic words per sentence (default: %(default)s)")
+    p.add_argument("--ablation-epochs", type=int, default=2000, help="ablation run length (default: %(default)s)")
     p.add_argument("--sweep", action="store_true", help="also sweep vocabulary size and m")
-    p.add_argument("--sweep-epochs", type=int, default=1000)
-    p.add_argument("--sweep-sentences", type=int, default=5000)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sweep-epochs", type=int, default=1000, help="with --sweep: run length (default: %(default)s)")
+    p.add_argument(
+        "--sweep-sentences", type=int, default=5000, help="with --sweep: sentences per run (default: %(default)s)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--plot", metavar="DIR", help="write PNG+PDF figures into DIR")
     add_json_flag(p)
     p.set_defaults(run=_synthetic)
 
     s = lsub.add_parser("sst", help="SST2/SST5: accuracy, identity for top words, purity shift")
     s.add_argument("--data", required=True, metavar="DIR", help="directory with stsa.* files")
-    s.add_argument("--task", default="sst2", choices=["sst2", "sst5"])
-    s.add_argument("--classifier", default="TC", choices=["FC", "TC", "TL"])
-    s.add_argument("--epochs", type=int, default=1000)
+    s.add_argument("--task", default="sst2", choices=["sst2", "sst5"], help="binary or 5-class (default: %(default)s)")
+    s.add_argument(
+        "--classifier",
+        default="TC",
+        choices=["FC", "TC", "TL"],
+        help="FC fixed linear, TC trainable linear, TL two-layer ReLU (default: %(default)s)",
+    )
+    s.add_argument("--epochs", type=int, default=1000, help="training epochs (default: %(default)s)")
     s.add_argument("--lr", type=float, default=None, help="default: 50 for FC, 10 for TC/TL")
-    s.add_argument("--d", type=int, default=10)
+    s.add_argument("--d", type=int, default=10, help="embedding size d_e = d_k (default: %(default)s)")
     s.add_argument("--pad-to", type=_pad, default="max", help="max (default), none or a length")
     s.add_argument("--max-train", type=int, default=None, help="use the first N training lines")
-    s.add_argument("--top", type=int, default=100, help="words in the identity / purity sets")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--top", type=int, default=100, help="words in the identity / purity sets (default: %(default)s)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     s.add_argument("--plot", metavar="DIR", help="write PNG+PDF figures into DIR")
     add_json_flag(s)
     s.set_defaults(run=_sst)
