@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +76,22 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"theory {theory.__version__}"
     assert theory.__version__ == "0.1.0"
+
+
+def _modules_loaded_by(argv: list[str]) -> set[str]:
+    code = (
+        "import sys, contextlib, io\n"
+        "from theory.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): main({argv!r})\n"
+        "print(' '.join(m for m in ('numpy', 'scipy', 'sympy') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_start_up_stays_lazy() -> None:
+    """`theory --help` loads none of NumPy/SciPy/SymPy, `theory list` only SymPy (bench/bench_startup.py times them)."""
+    assert _modules_loaded_by(["--help"]) == set()
+    assert _modules_loaded_by(["list"]) == {"sympy"}

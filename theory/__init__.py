@@ -27,9 +27,10 @@ A model of your own goes the whole way (``docs/pipeline.md``)::
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
-from . import _source_tree, models
+from . import _source_tree
 from .errors import (
     ExpressionError,
     InvalidArgument,
@@ -39,11 +40,14 @@ from .errors import (
     TheoryError,
     UnknownNameError,
 )
-from .models import ModelSpec, ParamGroup, custom_model, joma_block, lu_classifier
-from .symbolic import Derivation, Flow, Verdict, derive_flow, integrate_ratio, prove, render_latex
-from .symbolic.parse import parse_quantity
 
 if TYPE_CHECKING:
+    from . import models
+    from .checks.generic import CheckConfig, CheckReport, check
+    from .models import ModelSpec, ParamGroup, custom_model, joma_block, lu_classifier
+    from .numeric.simulate import SimulateConfig, simulate
+    from .symbolic import Derivation, Flow, Verdict, derive_flow, integrate_ratio, prove, render_latex
+    from .symbolic.parse import parse_quantity
     from .theorem import Theorem
 
 __version__ = "0.1.0"
@@ -94,8 +98,22 @@ __all__ = [
     "theorems",
 ]
 
-#: Lazily imported public names (they pull in SciPy): name -> module.
+#: Lazily imported public names: name -> module.  ``check`` and ``simulate`` pull in SciPy, the
+#: models and the symbolic core SymPy; ``import theory`` (and so ``theory --help``) loads neither.
 _LAZY = {
+    "ModelSpec": "theory.models",
+    "ParamGroup": "theory.models",
+    "custom_model": "theory.models",
+    "joma_block": "theory.models",
+    "lu_classifier": "theory.models",
+    "Derivation": "theory.symbolic",
+    "Flow": "theory.symbolic",
+    "Verdict": "theory.symbolic",
+    "derive_flow": "theory.symbolic",
+    "integrate_ratio": "theory.symbolic",
+    "prove": "theory.symbolic",
+    "render_latex": "theory.symbolic",
+    "parse_quantity": "theory.symbolic.parse",
     "check": "theory.checks.generic",
     "CheckConfig": "theory.checks.generic",
     "CheckReport": "theory.checks.generic",
@@ -106,5 +124,13 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")  # a sub-package, e.g. theory.models
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

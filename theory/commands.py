@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ._io import atomic_write_text, ensure_dir
 from .catalogue import get, prove_theorem, theorems
 from .models.registry import MODELS, build_model
 from .symbolic import derive_flow, prove, render_latex
@@ -51,6 +50,8 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     Entries are independent, so they run in ``jobs`` worker processes (default: one per CPU
     core).  Every ``.tex`` is rendered before any is written, and each is written atomically.
     """
+    from ._io import atomic_write_text, ensure_dir  # loads NumPy: not on `theory list`'s path
+
     chosen = [t.name for t in theorems()] if names is None else [get(n).name for n in names]
     latex = latex_dir is not None
     directory = ensure_dir(latex_dir) if latex_dir is not None else None
@@ -127,6 +128,8 @@ def prove_user_quantity(
 
     The text is parsed without executing code (:func:`theory.symbolic.parse.parse_quantity`).
     """
+    from ._io import atomic_write_text, ensure_dir
+
     spec = build_model(model, sizes)
     exprs = [parse_quantity(q, spec.symbols) for q in quantities]
     flow = derive_flow(spec)

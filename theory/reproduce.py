@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_json, ensure_dir
 from .errors import InvalidArgument, TheoryError
 
 __all__ = ["DEFAULT_SST", "STEPS", "ReproduceSummary", "Step", "StepOutput", "StepRecord", "reproduce"]
@@ -296,6 +295,8 @@ STEPS: tuple[Step, ...] = (
 
 
 def _run_step(step: Step, directory: Path, sst: Path) -> StepRecord:
+    from ._io import atomic_write_json  # loads NumPy: kept off `theory --help`
+
     command = "theory " + " ".join(a.replace("{out}", str(directory)).replace("{sst}", str(sst)) for a in step.command)
     if step.needs_sst and not sst.is_dir():
         return StepRecord(step.name, step.what, "skipped", reason=f"no SST data at {sst} (pass --sst DIR)")
@@ -357,6 +358,8 @@ def reproduce(
     InvalidArgument
         An unknown step name, or an output directory that cannot be created.
     """
+    from ._io import atomic_write_json, ensure_dir
+
     known = [s.name for s in STEPS]
     unknown = [n for n in steps or () if n not in known]
     if unknown:

@@ -8,8 +8,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 __all__ = ["Result", "add_json_flag", "emit"]
 
 
@@ -49,6 +47,9 @@ def emit(result: Result, *, as_json: bool) -> None:
 
 
 def _default(obj: Any) -> Any:
+    np = sys.modules.get("numpy")  # not imported for start-up speed: a NumPy value means NumPy is loaded
+    if np is None:
+        return str(obj)
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):

@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-
 from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
 
@@ -203,6 +201,8 @@ def _run_compare(args: argparse.Namespace) -> Result:
 
 
 def _summary(stack, args: argparse.Namespace) -> tuple[dict, dict]:
+    import numpy as np
+
     from ..architecture import (
         attention_entropy,
         attention_flow,
@@ -278,6 +278,8 @@ def _render_summary(s: dict, title: str) -> list[str]:
 
 
 def _run_attention_flow(args: argparse.Namespace) -> Result:
+    import numpy as np
+
     from .. import _io
     from ..architecture import (
         load_attention_npz,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import commands
 from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
 
@@ -47,11 +46,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> Result:
+    from .. import commands
+
     rows = commands.catalogue_rows()
     return Result(rows, commands.format_table(rows, ("name", "expected", "summary")))
 
 
 def _prove(args: argparse.Namespace) -> Result:
+    from .. import commands
+
     if args.model or args.quantity:
         if args.names or args.all:
             raise InvalidArgument("--model/--quantity prove your own quantity; do not also name catalogue entries")
@@ -78,6 +81,8 @@ def _prove(args: argparse.Namespace) -> Result:
 
 
 def _show(args: argparse.Namespace) -> Result:
+    from .. import commands
+
     if args.model is None:
         rows = commands.model_rows()
         return Result(rows, commands.format_table(rows, ("name", "sizes", "description")))

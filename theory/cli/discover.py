@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .._io import atomic_write_text, ensure_dir
 from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
 
@@ -68,6 +67,7 @@ def _render(d: dict) -> str:
 
 
 def _discover(args: argparse.Namespace) -> Result:
+    from .._io import atomic_write_text, ensure_dir
     from ..checks.discovery import discover
 
     spec = _spec(args)
