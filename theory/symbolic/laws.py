@@ -33,10 +33,12 @@ from ..errors import InvalidArgument
 from .flow import Flow
 from .zero import _exp_generators, _undefined_applications
 
-__all__ = ["MAX_UNKNOWNS", "PolynomialLaws", "polynomial_laws"]
+__all__ = ["MAX_TERMS", "MAX_UNKNOWNS", "PolynomialLaws", "polynomial_laws"]
 
 #: Largest ansatz (number of monomials) accepted; beyond it the system is refused with an estimate.
 MAX_UNKNOWNS = 2000
+#: Largest estimated number of expanded terms over the common denominator.
+MAX_TERMS = 200_000
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,43 @@ def _normal_forms(exprs: list[sp.Expr]) -> list[sp.Expr]:
     return [sp.expand(e) for e in bundle]
 
 
+def _cofactors(denominators: list[sp.Expr]) -> list[sp.Expr]:
+    """``C / d_j`` for a common multiple ``C`` of the denominators, expanded.
+
+    ``C`` is the product of every base :math:`b` that occurs in a denominator
+    :math:`\\prod b^{e}` to its largest exponent: a common multiple without any polynomial
+    gcd (SymPy's ``lcm_list`` expands the powers first, which did not finish in minutes on
+    attention heads).  Any common multiple will do: the numerators are only required to vanish.
+    """
+    powers: list[dict[sp.Expr, int]] = []
+    top: dict[sp.Expr, int] = {}
+    for den in denominators:
+        d: dict[sp.Expr, int] = {}
+        for factor in sp.Mul.make_args(den):
+            base, exp = factor.as_base_exp()
+            if base.is_number:
+                continue
+            e = int(exp) if exp.is_Integer else 1
+            base = base if exp.is_Integer else factor
+            d[base] = d.get(base, 0) + e
+        powers.append(d)
+        for base, e in d.items():
+            top[base] = max(top.get(base, 0), e)
+    out = []
+    for den, d in zip(denominators, powers, strict=True):
+        numeric = sp.Mul(*(f for f in sp.Mul.make_args(den) if f.is_number))
+        cof = sp.Mul(*(b ** (e - d.get(b, 0)) for b, e in top.items() if e > d.get(b, 0)))
+        out.append(sp.expand(cof / numeric))
+    return out
+
+
 def polynomial_laws(
     flow: Flow,
     degree: int = 2,
     *,
     variables: Sequence[sp.Symbol] | None = None,
     max_unknowns: int = MAX_UNKNOWNS,
+    max_terms: int = MAX_TERMS,
 ) -> PolynomialLaws:
     """All polynomial conservation laws of ``flow`` of degree ``1..degree`` in ``variables``.
 
@@ -99,6 +132,9 @@ def polynomial_laws(
         State variables the laws may use (default: the whole state).
     max_unknowns : int
         Refuse an ansatz with more monomials than this (with the count, before any work).
+    max_terms : int
+        Refuse when the numerators over the common denominator would expand to more terms than
+        this (estimated from the factors' term counts before expanding): memory, not a guess.
 
     Returns
     -------
@@ -131,9 +167,18 @@ def polynomial_laws(
     ders = [sp.Add(*(sp.diff(m, s) * velocity[s] for s in m.free_symbols)) for m in monos]
     forms = _normal_forms(ders)
     fractions = [sp.fraction(sp.together(f)) for f in forms]
-    common = sp.lcm_list([den for _, den in fractions]) if fractions else sp.Integer(1)
     constants = set(flow.spec.constants)
-    numerators = [sp.expand(num * sp.cancel(common / den)) for num, den in fractions]
+    cofactors = _cofactors([den for _, den in fractions])
+    estimate = sum(
+        len(sp.Add.make_args(sp.expand(num))) * len(sp.Add.make_args(cof))
+        for (num, _), cof in zip(fractions, cofactors, strict=True)
+    )
+    if estimate > max_terms:
+        raise InvalidArgument(
+            f"the exact route would expand about {estimate} terms over a common denominator (limit {max_terms}); "
+            "use smaller sizes, a lower degree, or pass fewer variables"
+        )
+    numerators = [sp.expand(num * cof) for (num, _), cof in zip(fractions, cofactors, strict=True)]
     atoms = sorted(set().union(*(e.free_symbols for e in numerators)) - constants, key=sp.default_sort_key) or [
         sp.Symbol("_one")
     ]
