@@ -83,6 +83,11 @@ def _normal_forms(exprs: list[sp.Expr]) -> list[sp.Expr]:
     return [sp.expand(e) for e in bundle]
 
 
+def _polynomial_atom(a: sp.Expr) -> bool:
+    """Whether ``a`` is already fine inside a polynomial: an integer power of a symbol."""
+    return isinstance(a, sp.Pow) and a.exp.is_Integer and isinstance(a.base, sp.Symbol)
+
+
 def _cofactors(denominators: list[sp.Expr]) -> list[sp.Expr]:
     """``C / d_j`` for a common multiple ``C`` of the denominators, expanded.
 
@@ -179,6 +184,17 @@ def polynomial_laws(
             "use smaller sizes, a lower degree, or pass fewer variables"
         )
     numerators = [sp.expand(num * cof) for (num, _), cof in zip(fractions, cofactors, strict=True)]
+    # anything left that is not a polynomial atom (e.g. exp of a sum that holds a generator, after
+    # tanh -> exp) becomes a fresh symbol: treating it as independent can only lose laws (each
+    # coefficient vanishing is sufficient for the sum to vanish), never add a false one, and every
+    # law found is proved by the prover anyway
+    opaque = sorted(
+        {a for e in numerators for a in e.atoms(sp.Function, sp.Pow) if not _polynomial_atom(a)},
+        key=sp.default_sort_key,
+    )
+    if opaque:
+        names = {a: sp.Symbol(f"_A{i}") for i, a in enumerate(opaque)}
+        numerators = [e.xreplace(names) for e in numerators]
     atoms = sorted(set().union(*(e.free_symbols for e in numerators)) - constants, key=sp.default_sort_key) or [
         sp.Symbol("_one")
     ]
