@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from types import ModuleType
+from typing import Any
 
 from theory.models import ModelSpec
 from theory.symbolic._readable import conservation_chain, dot_symbols, flow_rows, joma_short, velocity_ratio
 from theory.symbolic.derivation import Derivation, StepError
 from theory.symbolic.index_proof import IndexClaim
-from theory.theorem import Outcome
+from theory.theorem import Outcome, Theorem
 
 #: Notation paragraph of the JoMA derivations (LaTeX).
 JOMA_NOTATION = (
@@ -32,6 +34,7 @@ __all__ = [
     "joma_short",
     "joma_sizes",
     "outcome_of_derivation",
+    "theorem",
     "velocity_ratio",
 ]
 
@@ -106,4 +109,24 @@ def outcome_of_derivation(module: ModuleType, *, sizes: str) -> Outcome:
         "sampled" if sampled else "symbolic",
         sizes,
         time.perf_counter() - t0,
+    )
+
+
+def theorem(namespace: Mapping[str, Any], **fields: Any) -> Theorem:
+    """The module's :class:`~theory.theorem.Theorem` record.
+
+    The identity of the theorem is read from the module's constants (``NAME``, ``TITLE``,
+    ``SUMMARY``, ``STATEMENT``, ``EXPECTED``, ``KIND``, ``CITATION``) and its ``derivation``
+    function, so each module states them once; ``fields`` are the record's other fields.
+    """
+    return Theorem(
+        name=namespace["NAME"],
+        title=namespace["TITLE"],
+        summary=namespace["SUMMARY"],
+        statement=namespace["STATEMENT"],
+        expected=namespace["EXPECTED"],
+        kind=namespace["KIND"],
+        citation=namespace["CITATION"],
+        derivation=namespace["derivation"],
+        **fields,
     )

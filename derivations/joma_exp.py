@@ -15,9 +15,17 @@ from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
 from theory.symbolic import index_proof as ix
 from theory.symbolic.indexed import K, i
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import JOMA_NOTATION, add_general_section, conservation_chain, joma_short, joma_sizes, velocity_ratio
+from ._common import (
+    JOMA_NOTATION,
+    add_general_section,
+    conservation_chain,
+    joma_short,
+    joma_sizes,
+    theorem,
+    velocity_ratio,
+)
 from .joma_linear import half_square_norm
 
 NAME = "joma-exp"
@@ -114,15 +122,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,

@@ -22,9 +22,9 @@ import sympy as sp
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.flow import _chain_rule, _hide_activation
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import JOMA_NOTATION, conservation_chain, joma_short, joma_sizes
+from ._common import JOMA_NOTATION, conservation_chain, joma_short, joma_sizes, theorem
 from .joma_exp import invariant
 
 NAME = "joma-exp-almost-orthogonal"
@@ -102,15 +102,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,

@@ -18,9 +18,9 @@ import sympy as sp
 
 from theory.symbolic import Derivation
 from theory.symbolic.derivation import Tex
-from theory.theorem import NumericSetup, Outcome, Theorem
+from theory.theorem import NumericSetup, Outcome
 
-from ._common import outcome_of_derivation
+from ._common import outcome_of_derivation, theorem
 
 NAME = "joma-first-integral"
 TITLE = "Reduced dynamics, nonlinear activation: the first integral G_mu"
@@ -89,15 +89,8 @@ def verify() -> Outcome:
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: every mu, s(t), v(t)")
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     verify=verify,
     numeric=NumericSetup(
         "first-integral-quadrature", {"ode_rhs": ode_rhs, "G": G, "t": t, "v": v, "s": s, "mu": mu, "r": r}

@@ -18,9 +18,9 @@ import sympy as sp
 
 from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.derivation import StepError, Tex
-from theory.theorem import NumericSetup, Outcome, Theorem
+from theory.theorem import NumericSetup, Outcome
 
-from ._common import JOMA_NOTATION, outcome_of_derivation
+from ._common import JOMA_NOTATION, outcome_of_derivation, theorem
 from .joma_exp import invariant, model
 
 NAME = "joma-linear-closed-form"
@@ -151,15 +151,8 @@ def verify() -> Outcome:
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: all Delta > 0, t < t*")
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     verify=verify,
     numeric=NumericSetup(
         "closed-form-vs-flow",

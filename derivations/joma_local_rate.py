@@ -14,9 +14,9 @@ import sympy as sp
 
 from theory.symbolic import Derivation, StepError
 from theory.symbolic.derivation import Tex
-from theory.theorem import NumericSetup, Outcome, Theorem
+from theory.theorem import NumericSetup, Outcome
 
-from ._common import outcome_of_derivation
+from ._common import outcome_of_derivation, theorem
 
 NAME = "joma-local-rate"
 TITLE = "Reduced dynamics: the local rate at v = mu"
@@ -63,15 +63,8 @@ def verify() -> Outcome:
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: every mu > 0")
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     verify=verify,
     numeric=NumericSetup("derivative-vs-difference", {"rate": rate, "mu": mu}),
 )

@@ -28,9 +28,9 @@ from theory.symbolic import Derivation, derive_flow
 from theory.symbolic import index_proof as ix
 from theory.symbolic.derivation import Tex
 from theory.symbolic.indexed import K, M, i
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, conservation_chain, joma_short
+from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, conservation_chain, joma_short, theorem
 from .joma_softmax_identity import expectation_terms
 
 NAME = "joma-softmax-conditional"
@@ -168,15 +168,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,

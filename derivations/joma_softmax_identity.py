@@ -24,9 +24,9 @@ from theory.symbolic import index_proof as ix
 from theory.symbolic.indexed import K, M
 from theory.symbolic.indexed import i as tok
 from theory.symbolic.zero import is_identically_zero
-from theory.theorem import NumericSetup, Outcome, Theorem
+from theory.theorem import NumericSetup, Outcome
 
-from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, joma_short
+from ._common import JOMA_NOTATION, SOFTMAX_SIZES, add_general_section, joma_short, theorem
 
 NAME = "joma-softmax-identity"
 TITLE = "JoMA Theorem 1: the exact softmax identity"
@@ -178,15 +178,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     verify=verify,
     index_claim=INDEX_CLAIM,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from theory.models import ModelSpec, joma_block
 from theory.symbolic import Derivation, derive_flow, prove
 from theory.symbolic.derivation import Tex
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import JOMA_NOTATION, conservation_chain, joma_short, point_latex
+from ._common import JOMA_NOTATION, conservation_chain, joma_short, point_latex, theorem
 from .joma_exp import invariant
 
 NAME = "joma-two-query"
@@ -64,15 +64,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,

@@ -13,9 +13,9 @@ from functools import cache
 import sympy as sp
 
 from theory.symbolic import Derivation
-from theory.theorem import NumericSetup, Outcome, Theorem
+from theory.theorem import NumericSetup, Outcome
 
-from ._common import LU_NOTATION, outcome_of_derivation
+from ._common import LU_NOTATION, outcome_of_derivation, theorem
 from .lu_identity import invariant
 from .lu_identity import model as identity_model
 
@@ -75,15 +75,8 @@ def verify() -> Outcome:
     return outcome_of_derivation(sys.modules[__name__], sizes="symbolic: every m >= 1, s_t >= 0")
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     verify=verify,
     numeric=NumericSetup("lu-classifier-flow", {"closed_form": closed_form, "model": identity_model}),
 )

@@ -23,9 +23,9 @@ import sympy as sp
 
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow, integrate_ratio
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import LU_NOTATION, conservation_chain, velocity_ratio
+from ._common import LU_NOTATION, conservation_chain, theorem, velocity_ratio
 
 NAME = "lu-identity"
 TITLE = "Lu et al. (2021): the score / embedding-norm identity"
@@ -122,15 +122,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,

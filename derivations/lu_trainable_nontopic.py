@@ -13,9 +13,9 @@ import sympy as sp
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow
 from theory.symbolic.derivation import evaluated
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import LU_NOTATION, conservation_chain
+from ._common import LU_NOTATION, conservation_chain, theorem
 
 NAME = "lu-trainable-nontopic"
 TITLE = "Negative control: trainable non-topic words"
@@ -65,15 +65,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,

@@ -11,9 +11,9 @@ import sympy as sp
 
 from theory.models import ModelSpec, lu_classifier
 from theory.symbolic import Derivation, derive_flow
-from theory.theorem import NumericSetup, Theorem
+from theory.theorem import NumericSetup
 
-from ._common import LU_NOTATION, conservation_chain
+from ._common import LU_NOTATION, conservation_chain, theorem
 from .lu_identity import quantity as lu_quantity
 
 NAME = "lu-trained-query"
@@ -54,15 +54,8 @@ def derivation() -> Derivation:
     return d
 
 
-THEOREM = Theorem(
-    name=NAME,
-    title=TITLE,
-    summary=SUMMARY,
-    statement=STATEMENT,
-    expected=EXPECTED,
-    kind=KIND,
-    citation=CITATION,
-    derivation=derivation,
+THEOREM = theorem(
+    globals(),
     sizes=SIZES,
     model=model,
     quantity=quantity,
