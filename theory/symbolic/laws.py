@@ -31,7 +31,7 @@ from sympy.polys.matrices import DomainMatrix
 
 from ..errors import InvalidArgument
 from .flow import Flow
-from .zero import _exp_generators, _undefined_applications
+from .zero import normal_forms
 
 __all__ = ["MAX_TERMS", "MAX_UNKNOWNS", "PolynomialLaws", "polynomial_laws"]
 
@@ -68,19 +68,6 @@ def monomials(variables: Sequence[sp.Symbol], degree: int) -> list[sp.Expr]:
     for d in range(1, degree + 1):
         out += [sp.Mul(*c) for c in itertools.combinations_with_replacement(variables, d)]
     return out
-
-
-def _normal_forms(exprs: list[sp.Expr]) -> list[sp.Expr]:
-    """The prover's normal form of several expressions with *shared* generator symbols."""
-    bundle = sp.Tuple(*exprs)
-    apps = _undefined_applications(bundle)
-    fresh = {a: sp.Symbol(f"_U{i}", real=True) for i, a in enumerate(apps)}
-    bundle = bundle.xreplace(fresh) if fresh else bundle
-    hyperbolic = [f for f in bundle.atoms(sp.tanh, sp.sinh, sp.cosh) if f.args[0].free_symbols]
-    if hyperbolic:
-        bundle = bundle.xreplace({f: f.rewrite(sp.exp) for f in hyperbolic})
-    bundle = _exp_generators(bundle)
-    return [sp.expand(e) for e in bundle]
 
 
 def _polynomial_atom(a: sp.Expr) -> bool:
@@ -170,7 +157,7 @@ def polynomial_laws(
     monos = monomials(variables, degree)
     velocity = flow.velocity()
     ders = [sp.Add(*(sp.diff(m, s) * velocity[s] for s in m.free_symbols)) for m in monos]
-    forms = _normal_forms(ders)
+    forms = normal_forms(ders)
     fractions = [sp.fraction(sp.together(f)) for f in forms]
     constants = set(flow.spec.constants)
     cofactors = _cofactors([den for _, den in fractions])

@@ -49,8 +49,8 @@ __all__ = [
     "MAXN",
     "ZeroTest",
     "certified_value",
-    "evaluate",
     "is_identically_zero",
+    "normal_forms",
     "on_simplex",
     "random_point",
     "symbolic_zero",
@@ -178,14 +178,6 @@ def consistent(expr: sp.Expr, point: dict[sp.Basic, sp.Rational]) -> dict[sp.Bas
     return out
 
 
-def evaluate(expr: sp.Expr, point: dict[sp.Basic, sp.Rational]) -> sp.Expr:
-    """``expr`` at ``point`` as an exact SymPy number (undefined applications replaced first)."""
-    apps = {a: v for a, v in point.items() if isinstance(a, AppliedUndef)}
-    syms = {s: v for s, v in point.items() if not isinstance(s, AppliedUndef)}
-    reduced = expr.xreplace(apps) if apps else expr
-    return reduced.xreplace(syms)
-
-
 # ----------------------------------------------------------------------------- normal forms
 
 
@@ -228,15 +220,27 @@ def _exp_generators(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.exp), rewrite)
 
 
-def _prepare(expr: sp.Expr) -> sp.Expr:
-    """Undefined applications -> fresh symbols, tanh/sinh/cosh -> exp, exponentials -> generators, expanded."""
-    apps = _undefined_applications(expr)
+def normal_forms(exprs: Sequence[sp.Expr]) -> list[sp.Expr]:
+    """The normal forms of several expressions with *shared* fresh symbols and generators.
+
+    Undefined applications become fresh symbols, ``tanh``/``sinh``/``cosh`` exponentials,
+    exponentials generators (:func:`_exp_generators`), and each result is expanded; one
+    bundle, so equal atoms of different expressions get the same symbol (the linear algebra of
+    :mod:`theory.symbolic.laws` compares coefficients across expressions).
+    """
+    bundle = sp.Tuple(*exprs)
+    apps = _undefined_applications(bundle)
     fresh = {a: sp.Symbol(f"_U{i}", real=True) for i, a in enumerate(apps)}
-    e = expr.xreplace(fresh) if fresh else expr
-    hyperbolic = [f for f in e.atoms(sp.tanh, sp.sinh, sp.cosh) if f.args[0].free_symbols]
+    bundle = bundle.xreplace(fresh) if fresh else bundle
+    hyperbolic = [f for f in bundle.atoms(sp.tanh, sp.sinh, sp.cosh) if f.args[0].free_symbols]
     if hyperbolic:  # real exponentials, so the generators see them
-        e = e.xreplace({f: f.rewrite(sp.exp) for f in hyperbolic})
-    return sp.expand(_exp_generators(e))
+        bundle = bundle.xreplace({f: f.rewrite(sp.exp) for f in hyperbolic})
+    return [sp.expand(e) for e in _exp_generators(bundle)]
+
+
+def _prepare(expr: sp.Expr) -> sp.Expr:
+    """The normal form of one expression (:func:`normal_forms`)."""
+    return normal_forms([expr])[0]
 
 
 def _cleared_zero(e: sp.Expr) -> bool:
