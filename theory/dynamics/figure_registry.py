@@ -44,7 +44,7 @@ class Figure:
 
     data: dict
     text: str
-    draw: Callable[[Any], Any] | None = None
+    draw: Callable[[Any, Any], Any] | None = None
     ok: bool = True
 
 

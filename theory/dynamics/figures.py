@@ -162,7 +162,7 @@ def _entropy(quick: bool = False) -> Figure:
 
 
 def _entropy_curves(mu: np.ndarray, it: Any, ode: Any, lin: Any, *, eta: float, points: int = 1000) -> dict:
-    """The drawn curves of ``joma-entropy``: every ``stride``-th step (at most ``points`` + 2 of them).
+    r"""The drawn curves of ``joma-entropy``: every ``stride``-th step (at most ``points`` + 2 of them).
 
     ``v[l][i]`` is :math:`v_l` at ``step[i]``; ``H_iteration`` / ``H_linear`` the entropy of
     the nonlinear iteration and of the linear control at those steps; ``H_ode`` the ODE limit
@@ -192,7 +192,10 @@ def _linear(quick: bool = False) -> Figure:
     res["curves"] = {  # the closed form v_l(t) of each token, drawn up to just before its blow-up
         "delta": LINEAR_DELTA.tolist(),
         "t": [g.tolist() for g in grids],
-        "v": [np.asarray(linear_closed_form(float(d), g), dtype=float).tolist() for d, g in zip(LINEAR_DELTA, grids)],
+        "v": [
+            np.asarray(linear_closed_form(np.array(d), g), dtype=float).tolist()
+            for d, g in zip(LINEAR_DELTA, grids, strict=True)
+        ],
     }
     text = (
         f"linear activation, Delta = {LINEAR_DELTA.tolist()}\n"
