@@ -139,7 +139,7 @@ def rendered(tmp_path_factory, sst_dir_or_none) -> Path:
     )
     with_figures(synth, "synthetic", out)
     if sst_dir_or_none is not None:
-        with_figures(sst_report(sst_dir_or_none, task="sst2", classifier="TC", epochs=60, max_train=400), "sst", out)
+        with_figures(sst_report(sst_dir_or_none, task="sst2", classifier="FC", epochs=100, max_train=400), "sst", out)
     return out
 
 
@@ -165,14 +165,25 @@ def _numbers(obj: Any) -> list[float]:
     return [float(obj)] if isinstance(obj, (int, float)) and not isinstance(obj, bool) else []
 
 
+def _arrays(obj: Any) -> list[list]:
+    """The lists of two or more numbers inside ``obj`` (the curves of a figure's data)."""
+    if isinstance(obj, dict):
+        return [a for v in obj.values() for a in _arrays(v)]
+    if isinstance(obj, list):
+        if len(obj) > 1 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in obj):
+            return [obj]
+        return [a for v in obj for a in _arrays(v)]
+    return []
+
+
 def _check_figure(out: Path, name: str, draw: Any) -> None:
     for ext in ("json", "png", "pdf"):
-        assert (out / f"{name}.{ext}").stat().st_size > 500, f"{name}.{ext} missing or empty"
+        assert (out / f"{name}.{ext}").stat().st_size > 100, f"{name}.{ext} missing or empty"
     width_px, _ = _png_size(out / f"{name}.png")
     assert width_px / STYLE["savefig.dpi"] <= PAGE + 0.1, f"{name}.png is {width_px} px wide"
     data = json.loads((out / f"{name}.json").read_text())  # Python's json would accept NaN: checked below
-    numbers = _numbers(data)
-    assert len(numbers) >= 20 and all(math.isfinite(x) for x in numbers)
+    assert _arrays(data), f"{name}.json holds no array of numbers"
+    assert all(math.isfinite(x) for x in _numbers(data))
     with plt.style.context(STYLE):
         fig = draw(plt, data)
         try:
@@ -181,6 +192,7 @@ def _check_figure(out: Path, name: str, draw: Any) -> None:
             plt.close(fig)
 
 
+@pytest.mark.slow  # the shared fixture runs every experiment at a reduced size (~25 s CPU in all)
 @pytest.mark.parametrize("name", ALL)
 def test_figure_is_written_and_replots_from_its_data(rendered: Path, sst_dir_or_none, name: str) -> None:
     if name in LU_SST and sst_dir_or_none is None:
@@ -188,6 +200,7 @@ def test_figure_is_written_and_replots_from_its_data(rendered: Path, sst_dir_or_
     _check_figure(rendered, name, _drawers()[name])
 
 
+@pytest.mark.slow
 def test_every_output_follows_the_naming_scheme(rendered: Path) -> None:
     names = {p.name for p in rendered.iterdir()}
     assert not [n for n in names if n.startswith(".")]  # atomic writes leave no temporaries

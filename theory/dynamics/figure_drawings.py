@@ -48,7 +48,7 @@ def _entropy(plt: Any, d: dict) -> Any:
     it = d["iteration"]["shape"]
     right.plot([it["t_min"] / c["eta"]], [it["h_min"]], "o", ms=4, mfc="none", color="C3", label="minimum")
     right.set(xlabel=r"step $n$", ylabel=r"attention entropy $H$ (nats)")
-    right.legend(loc="lower right", bbox_to_anchor=(1.0, 0.06), borderaxespad=0.2)
+    fig.legend(*right.get_legend_handles_labels(), loc="outside upper center", ncol=3)
     return fig
 
 

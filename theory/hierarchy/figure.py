@@ -115,7 +115,7 @@ def _panel_order(ax: Any, report: dict, colours: dict) -> None:
     ax.bar(ranks, [g["cooccurrence"] for g in groups], color=[colours[g["lca_depth"]] for g in groups])
     ax.set_xticks(ranks)
     ax.set_xticklabels([f"{g['rank']}\n$(H_l,H_m)=({g['H_l']},{g['H_m']})$" for g in groups])
-    ax.set(xlabel=r"predicted learning order (1 = first)", ylabel=r"$P(y_l{=}1\mid y_m{=}1)$", ylim=(0, 1))
+    ax.set(xlabel=r"predicted learning order $r$ (1 = first)", ylabel=r"$P(y_l{=}1\mid y_m{=}1)$", ylim=(0, 1))
 
 
 def _panel_toy(ax: Any, report: dict) -> None:

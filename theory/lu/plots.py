@@ -182,7 +182,7 @@ def _drift_vs_lr(plt: Any, d: dict) -> Any:
         r = d[key]
         ax.loglog(r["lrs"], r["max_abs_drift"], "o-", ms=4, color=colour, label=f"{label}: slope {r['slope']:.2f}")
     ax.set(xlabel=r"learning rate $\eta$", ylabel=rf"$\max_{{t \leq {d['horizon']:g}}} |I(t)-I(0)|$")
-    ax.legend(loc="center right")
+    fig.legend(loc="outside upper center", ncol=1)
     return fig
 
 
@@ -205,7 +205,7 @@ def _sst_identity(plt: Any, d: dict) -> Any:
     fig.colorbar(sc, ax=ax, label=r"$m_u$")
     ax.plot([], [], "o", ms=3, color="0.4", label=f"top {len(d['s'])} words")
     ax.set(xlabel=r"score $s_u$", ylabel=r"$\|q\|\,\|w_u\|$")
-    ax.legend(loc="upper left")
+    fig.legend(loc="outside upper center", ncol=2)
     return fig
 
 
@@ -222,11 +222,11 @@ def _purity(plt: Any, d: dict) -> Any:
     ax.axvline(d["most_frequent_mean_purity"], color="0.5", ls=":", lw=0.8, label=f"{n} most frequent words: mean")
     ax.set(
         xlabel=r"purity $x = |P(+\mid u)-P(-\mid u)|$",
-        ylabel=rf"fraction of the {n} most-attended words $> x$",
+        ylabel=r"fraction with purity $> x$",
         xlim=(0, 1),
         ylim=(0, 1.02),
     )
-    ax.legend(loc="upper right")
+    fig.legend(loc="outside upper center", ncol=1, title=f"the {n} most-attended words at")
     return fig
 
 
