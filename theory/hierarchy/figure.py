@@ -132,8 +132,9 @@ def _panel_toy(ax: Any, report: dict) -> None:
         values = np.array([[row[s] for row in c] for c in curves], dtype=float)
         for run in values:
             ax.plot(steps, run, color=colour, alpha=0.35, lw=0.6)
-        label = rf"layer {s} vs depth-{toy['levels'][s]} latents ({len(values)} runs, thick: mean)"
+        label = rf"layer {s} vs depth-{toy['levels'][s]} latents"
         ax.plot(steps, values.mean(axis=0), color=colour, lw=1.5, label=label)
+    ax.plot([], [], color="0.5", lw=0.6, label=f"thin: each of {len(toy['runs'])} runs, thick: mean")
     ax.legend(loc="lower right")
 
 
