@@ -34,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, e.g. tcp://10.0.0.1:8786 (default: none)"
     )
+    p.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the --scheduler (default: %(default)s)",
+    )
     p.add_argument("--workers", type=int, help="local process pool size (default: one per CPU core)")
     p.add_argument(
         "--max-jobs", type=int, default=1000, help="refuse a spec holding more jobs than this (default: %(default)s)"
@@ -79,6 +85,12 @@ def _sweep(args: argparse.Namespace) -> Result:
         data = sweep_status(spec, args.store)
         return Result(data=data, text=_text(data), ok=True)
     data = run_sweep(
-        spec, store=args.store, scheduler=args.scheduler, workers=args.workers, quiet=args.quiet, trace=args.trace
+        spec,
+        store=args.store,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        quiet=args.quiet,
+        trace=args.trace,
+        connect_timeout=args.connect_timeout,
     )
     return Result(data=data, text=_text(data), ok=data["failed"] == 0 and data["pending"] == 0)

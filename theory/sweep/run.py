@@ -118,15 +118,20 @@ class _Progress:
 
 
 @contextmanager
-def _executor(scheduler: str | None, workers: int | None) -> Iterator[tuple[Executor, str, int]]:
-    """The default executors: a local process pool, or a dask.distributed client's executor."""
+def _executor(
+    given: Executor | None, scheduler: str | None, workers: int | None, connect_timeout: float
+) -> Iterator[tuple[Executor, str, int]]:
+    """The executor, a description and the default window: ``given``, a dask client's, or a process pool."""
+    if given is not None:
+        yield given, type(given).__name__, 2 * (getattr(given, "_max_workers", None) or os.cpu_count() or 1)
+        return
     if scheduler is not None:
         if not scheduler.startswith(_SCHEMES):
             raise InvalidArgument(f"--scheduler {scheduler!r} is not an address; give e.g. tcp://127.0.0.1:8786")
         distributed = require("distributed", "sweep")
         try:
-            client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+            client = distributed.Client(scheduler, timeout=f"{connect_timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
             raise InvalidArgument(
                 f"cannot reach the dask scheduler at {scheduler} ({one_line(exc)}); start it or fix --scheduler"
             ) from None
@@ -158,6 +163,7 @@ def run_sweep(
     window: int | None = None,
     quiet: bool = False,
     trace: str | Path | None = None,
+    connect_timeout: float = 10.0,
 ) -> dict[str, Any]:
     """Run every job of ``spec`` not yet in the store; record each as it finishes.
 
@@ -177,6 +183,8 @@ def run_sweep(
         No progress on stderr.
     trace : path, optional
         Each worker appends ``time run_id hash pid`` to this file when it starts a job.
+    connect_timeout : float
+        Seconds to wait for the dask scheduler.
 
     Returns
     -------
@@ -192,8 +200,16 @@ def run_sweep(
     """
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024):
         raise InvalidArgument(f"expected workers in [1, 1024], got {workers!r}")
+    if (
+        isinstance(connect_timeout, bool)
+        or not isinstance(connect_timeout, int | float)
+        or not 0 < connect_timeout <= 3600
+    ):
+        raise InvalidArgument(f"expected a connect_timeout in (0, 3600] seconds, got {connect_timeout!r}")
     if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
         raise InvalidArgument(f"expected a positive integer window, got {window!r}")
+    if trace is not None and not Path(trace).resolve().parent.is_dir():
+        raise InvalidArgument(f"directory of the trace file {str(trace)!r} does not exist; create it first")
     path = Path(store) if store is not None else spec.store
     t0 = time.monotonic()
     run_id = uuid.uuid4().hex[:12]
@@ -203,17 +219,12 @@ def run_sweep(
         todo = [j for j in spec.jobs if j.hash not in recorded]
         computed, how = 0, "nothing to run"
         if todo:
-            progress = _Progress(len(spec.jobs), len(recorded), quiet)
-            try:
-                if executor is not None:
-                    how = type(executor).__name__
-                    width = window or 2 * (getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
-                    computed = _drive(db, todo, executor, width, extra, progress)
-                else:
-                    with _executor(scheduler, workers) as (ex, how, default_window):
-                        computed = _drive(db, todo, ex, window or default_window, extra, progress)
-            finally:
-                progress.close()
+            with _executor(executor, scheduler, workers, connect_timeout) as (ex, how, default_window):
+                progress = _Progress(len(spec.jobs), len(recorded), quiet)
+                try:
+                    computed = _drive(db, todo, ex, window or default_window, extra, progress)
+                finally:
+                    progress.close()
     out = sweep_status(spec, path)
     out["run"] = {
         "run_id": run_id,
