@@ -214,17 +214,18 @@ def run_sweep(
     t0 = time.monotonic()
     run_id = uuid.uuid4().hex[:12]
     extra = (run_id, str(files_dir(path).resolve()), None if trace is None else str(Path(trace).resolve()))
-    with Store(path) as db:
-        recorded = db.statuses(j.hash for j in spec.jobs)
-        todo = [j for j in spec.jobs if j.hash not in recorded]
-        computed, how = 0, "nothing to run"
-        if todo:
-            with _executor(executor, scheduler, workers, connect_timeout) as (ex, how, default_window):
-                progress = _Progress(len(spec.jobs), len(recorded), quiet)
-                try:
-                    computed = _drive(db, todo, ex, window or default_window, extra, progress)
-                finally:
-                    progress.close()
+    with Store(path, create=False) as existing:  # nothing is created before the executor is up
+        recorded = existing.statuses(j.hash for j in spec.jobs)
+    todo = [j for j in spec.jobs if j.hash not in recorded]
+    computed, how = 0, "nothing to run"
+    if todo:
+        Store.check_path(path)
+        with _executor(executor, scheduler, workers, connect_timeout) as (ex, how, default_window), Store(path) as db:
+            progress = _Progress(len(spec.jobs), len(recorded), quiet)
+            try:
+                computed = _drive(db, todo, ex, window or default_window, extra, progress)
+            finally:
+                progress.close()
     out = sweep_status(spec, path)
     out["run"] = {
         "run_id": run_id,

@@ -232,7 +232,7 @@ def _value(where: str, key: str, param: Param, value: Any) -> Any:
             raise SpecError(f"{where}: expected an integer, got {value!r}; write e.g. {key} = {param.default or 1}")
         lo, hi = param.low, param.high
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise SpecError(f"{where}: {value} is out of range; give an integer in [{lo:g}, {hi:g}]")
+            raise SpecError(f"{where}: {value} is out of range; give an integer in [{lo:.0f}, {hi:.0f}]")
         return value
     if param.type == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -87,10 +87,7 @@ class Store:
         self._db: sqlite3.Connection | None = None
         if not create and not self.path.exists():
             return
-        if self.path.is_dir():
-            raise StoreError(f"store {str(self.path)!r} is a directory; give a file path (e.g. sweep.sqlite)")
-        if create and not self.path.parent.is_dir():
-            raise StoreError(f"directory {str(self.path.parent)!r} of the store does not exist; create it first")
+        self.check_path(self.path)
         try:
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
@@ -103,6 +100,14 @@ class Store:
                 f"store {str(self.path)!r} is not a usable SQLite database ({exc}); give another --store path"
             ) from None
         self._db = db
+
+    @staticmethod
+    def check_path(path: Path) -> None:
+        """Refuse a store path that is a directory or lies in a missing directory (one line, the fix)."""
+        if path.is_dir():
+            raise StoreError(f"store {str(path)!r} is a directory; give a file path (e.g. sweep.sqlite)")
+        if not path.parent.is_dir():
+            raise StoreError(f"directory {str(path.parent)!r} of the store does not exist; create it first")
 
     def _setup(self, db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")
