@@ -172,3 +172,30 @@ def test_cli_bad_spec_exit_2_one_line(tmp_path: Path, text: str, capsys: pytest.
         assert captured.err.count("\n") == 1 and captured.err.startswith("theory sweep: error: ")
         assert "Traceback" not in captured.err
     assert not (tmp_path / "spec.sqlite").exists()  # nothing written for a bad spec
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_example_spec_and_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/sweep.toml holds the 26 jobs the README says; docs/sweeps.md names every key of every kind."""
+    spec = load_spec(ROOT / "examples" / "sweep.toml")
+    assert len(spec.jobs) == 3 * 3 * 2 + 2 * 2 + 2 + 2
+    assert spec.store == ROOT / "examples" / "sweep.sqlite"
+    assert main(["sweep", str(ROOT / "examples" / "sweep.toml"), "--status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 26
+    page = (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8")
+    for kind, schema in KINDS.items():
+        assert f"| `{kind}` |" in page
+        for key in schema:
+            assert f"`{key}`" in page, (kind, key)
+
+
+def test_sweep_layer_sits_above_experiments_beside_architecture() -> None:
+    from theory.devtools.layers import allowed, layer_of
+
+    assert layer_of("theory.sweep.run") == "sweep" and layer_of("theory.cli.sweep") == "reports"
+    assert allowed("sweep", "experiments") and allowed("sweep", "checks") and allowed("reports", "sweep")
+    # negative controls: nothing below imports the sweep, and the sweep does not reach architecture or the CLI
+    assert not allowed("experiments", "sweep") and not allowed("sweep", "architecture")
+    assert not allowed("sweep", "reports")
