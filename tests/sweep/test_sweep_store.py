@@ -125,3 +125,32 @@ def test_store_problems_are_one_line(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     with pytest.raises(StoreError, match="has format 99"):
         Store(tmp_path / "old.sqlite")
+
+
+def test_status_reads_an_empty_or_foreign_file_without_changing_it(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")  # e.g. made by `sqlite3.connect` before the sweep created its table
+    with Store(empty, create=False) as store:
+        assert store.statuses() == {} and store.records() == []
+    assert empty.read_bytes() == b""
+    with Store(empty) as store:  # a run sets it up
+        assert store.statuses() == {}
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE people (name TEXT)")
+    before = foreign.read_bytes()
+    for create in (False, True):
+        with pytest.raises(StoreError, match=r"not a sweep store \(tables: people\)"):
+            Store(foreign, create=create)
+    assert foreign.read_bytes() == before
+
+
+def test_sql_failures_are_one_line(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store, sqlite3.connect(tmp_path / "s.sqlite") as other:
+        store._db.execute("PRAGMA busy_timeout = 50")  # type: ignore[union-attr]
+        other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        job = _job(tmp_path)
+        outcome = {"status": "done", "ok": True, "result": {}, "run_id": "r", "worker": "w", "started": 0.0}
+        with pytest.raises(StoreError, match="database is locked; check the file and retry"):
+            store.record(job, {**outcome, "finished": 1.0})
+        other.rollback()

@@ -90,16 +90,38 @@ class Store:
         self.check_path(self.path)
         try:
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            has_table = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'results'").fetchone() is not None
-            if create or has_table:
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {str(self.path)!r} ({exc}); give another --store path") from None
+        try:
+            tables = self._open(db, create)
+        except BaseException:
+            db.close()
+            raise
+        if create or tables:
+            self._db = db
+        else:
+            db.close()  # an empty file: an empty store, left as it is
+
+    def _open(self, db: sqlite3.Connection, create: bool) -> set[str]:
+        """Check what the file holds, set it up if ``create``; the names of its tables."""
+        try:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and not {"meta", "results"} <= tables:
+                raise StoreError(
+                    f"{str(self.path)!r} is an SQLite database but not a sweep store (tables: "
+                    f"{', '.join(sorted(tables))}); give another --store path"
+                )
+            if create:  # a read-only open (create=False) changes nothing in the file
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
                 self._setup(db)
+            if create or tables:
+                self._check_format(db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"store {str(self.path)!r} is not a usable SQLite database ({exc}); give another --store path"
             ) from None
-        self._db = db
+        return tables
 
     @staticmethod
     def check_path(path: Path) -> None:
@@ -121,7 +143,10 @@ class Store:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        fmt = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()[0]
+
+    def _check_format(self, db: sqlite3.Connection) -> None:
+        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        fmt = None if row is None else row[0]
         if fmt != str(STORE_FORMAT):
             raise StoreError(
                 f"store {str(self.path)!r} has format {fmt}, this theory writes format {STORE_FORMAT}; "
@@ -140,11 +165,21 @@ class Store:
             self._db.close()
             self._db = None
 
+    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        """Execute ``sql``; an SQLite failure (locked beyond the timeout, disk full, ...) is one line."""
+        assert self._db is not None
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"store {str(self.path)!r}: {type(exc).__name__}: {exc}; check the file and retry"
+            ) from None
+
     def statuses(self, hashes: Iterable[str] | None = None) -> dict[str, str]:
         """``hash -> status`` (``"done"`` / ``"failed"``) of the recorded jobs (of ``hashes`` if given)."""
         if self._db is None:
             return {}
-        rows = self._db.execute("SELECT hash, status FROM results").fetchall()
+        rows = self._run("SELECT hash, status FROM results").fetchall()
         found = dict(rows)
         if hashes is None:
             return found
@@ -170,7 +205,7 @@ class Store:
             outcome["finished"],
             time.time(),
         )
-        cur = self._db.execute("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        cur = self._run("INSERT OR IGNORE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         return cur.rowcount == 1
 
     def records(self, hashes: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -179,7 +214,7 @@ class Store:
             return []
         self._db.row_factory = sqlite3.Row
         try:
-            rows = {r["hash"]: dict(r) for r in self._db.execute("SELECT * FROM results ORDER BY recorded")}
+            rows = {r["hash"]: dict(r) for r in self._run("SELECT * FROM results ORDER BY recorded")}
         finally:
             self._db.row_factory = None
         chosen = list(rows.values()) if hashes is None else [rows[h] for h in hashes if h in rows]
