@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import UnknownNameError
+
 __all__ = ["json_safe", "one_line", "run_job"]
 
 MAX_ERROR = 500
@@ -163,6 +165,8 @@ def run_job(
     with warnings.catch_warnings(record=True) as caught:  # kept as notes, not printed by the workers
         warnings.simplefilter("default")
         try:
+            if kind not in _RUNNERS:
+                raise UnknownNameError(f"unknown job kind {kind!r}; expected one of: {', '.join(_RUNNERS)}")
             files = Path(files_dir) / job_hash if files_dir else None
             result, ok = _RUNNERS[kind](params, files)
             record.update(status="done", ok=ok, result=json_safe(result, "result", notes), error=None)
