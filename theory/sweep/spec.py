@@ -39,12 +39,13 @@ import itertools
 import json
 import math
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidArgument
+from .kinds import KINDS, REQUIRED, Param
 
 __all__ = [
     "DEFAULT_MAX_JOBS",
@@ -65,115 +66,10 @@ JOB_FORMAT = 1
 DEFAULT_MAX_JOBS = 1000
 MAX_SPEC_BYTES = 1_000_000
 MAX_TEXT = 2000
-_SEED_MAX = 2**32 - 1
-_REQUIRED = object()
 
 
 class SpecError(InvalidArgument):
     """A sweep specification is malformed: the message names the file, the key and the fix."""
-
-
-def _sim_models() -> Sequence[str]:
-    from ..numeric.choices import SIM_MODELS
-
-    return SIM_MODELS
-
-
-def _methods() -> Sequence[str]:
-    from ..numeric.choices import METHODS
-
-    return METHODS
-
-
-def _models() -> Sequence[str]:
-    from ..models.registry import MODELS
-
-    return tuple(MODELS)
-
-
-def _catalogue() -> Sequence[str]:
-    from ..catalogue import theorems
-
-    return tuple(t.name for t in theorems())
-
-
-def _figures() -> Sequence[str]:
-    from ..dynamics import figures  # noqa: F401 - registers the JoMA figures
-    from ..dynamics.figure_registry import FIGURES
-
-    return tuple(sorted(FIGURES))
-
-
-def _activations() -> Sequence[str]:
-    from ..models import ACTIVATIONS
-
-    return tuple(ACTIVATIONS)
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter of a job kind.
-
-    Attributes
-    ----------
-    type : {"int", "float", "str", "bool", "sizes"}
-        ``sizes`` is ``"M=2,K=1"`` or a table ``{M = 2, K = 1}`` of a named model's sizes.
-    default : object
-        The value when the key is absent (``_REQUIRED``: the key must be given; ``None``: optional).
-    low, high : float, optional
-        Bounds; a float must also be finite and, with ``positive``, strictly above zero.
-    choices : callable, optional
-        Returns the accepted names (imported lazily).
-    """
-
-    type: str
-    default: Any = None
-    low: float | None = None
-    high: float | None = None
-    positive: bool = False
-    choices: Callable[[], Sequence[str]] | None = None
-
-
-_SEED = Param("int", 0, 0, _SEED_MAX)
-
-#: The job kinds and their parameters (the public API each kind calls is in :mod:`theory.sweep.jobs`).
-KINDS: dict[str, dict[str, Param]] = {
-    "simulate": {
-        "model": Param("str", _REQUIRED, choices=_sim_models),
-        "tokens": Param("int", 20, 1, 100_000),
-        "hidden": Param("int", 4, 1, 256),
-        "samples": Param("int", 16, 1, 100_000),
-        "t_end": Param("float", 10.0, high=1e6, positive=True),
-        "method": Param("str", "DOP853", choices=_methods),
-        "temperature": Param("float", 1.0, high=1e6, positive=True),
-        "eta_w": Param("float", 1.0, high=1e6, positive=True),
-        "eta_z": Param("float", 1.0, high=1e6, positive=True),
-        "activation": Param("str", "tanh", choices=_activations),
-        "init_scale": Param("float", 0.1, high=1e3, positive=True),
-        "seed": _SEED,
-    },
-    "check": {  # a catalogue entry (name) or a quantity of a named model (model + quantity)
-        "name": Param("str", None, choices=_catalogue),
-        "model": Param("str", None, choices=_models),
-        "sizes": Param("sizes", None),
-        "quantity": Param("str", None),
-        "seed": _SEED,
-        "starts": Param("int", 2, 1, 16),
-        "flow_time": Param("float", 1.0, high=1e3, positive=True),
-    },
-    "discover": {
-        "model": Param("str", _REQUIRED, choices=_models),
-        "sizes": Param("sizes", None),
-        "degree": Param("int", 2, 1, 4),
-        "count": Param("bool", True),
-        "check": Param("bool", False),
-        "seed": _SEED,
-    },
-    "figure": {
-        "name": Param("str", _REQUIRED, choices=_figures),
-        "quick": Param("bool", True),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -326,7 +222,7 @@ def _block_jobs(where: str, block: Any, budget_left: int, max_jobs: int) -> list
         if key in fixed:
             raise SpecError(f"{where}: {key} is both a plain key and grid.{key}; keep one")
     for key, param in schema.items():
-        if param.default is _REQUIRED and key not in fixed and key not in grid:
+        if param.default is REQUIRED and key not in fixed and key not in grid:
             raise SpecError(f'{where}: a {kind} job needs {key}; add {key} = "..." or grid.{key} = [...]')
     sizes = []
     for key, values in grid.items():
@@ -341,7 +237,7 @@ def _block_jobs(where: str, block: Any, budget_left: int, max_jobs: int) -> list
             f"{where}: the grid holds {count} jobs ({' x '.join(map(str, sizes)) or '1'}), beyond the budget of "
             f"{max_jobs} jobs per sweep; shrink the grid or raise --max-jobs"
         )
-    base = {k: (None if p.default is _REQUIRED else p.default) for k, p in schema.items()}
+    base = {k: (None if p.default is REQUIRED else p.default) for k, p in schema.items()}
     base.update({k: _value(f"{where}.{k}", k, schema[k], v) for k, v in fixed.items()})
     axes = {k: [_value(f"{where}.grid.{k}[{i}]", k, schema[k], v) for i, v in enumerate(vs)] for k, vs in grid.items()}
     jobs = []
