@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def spec_path(tmp_path: Path) -> Path:
 
 
 def _rows(store: Path) -> dict[str, int]:
-    with sqlite3.connect(store) as db:
+    with closing(sqlite3.connect(store, isolation_level=None)) as db:
         return dict(db.execute("SELECT hash, COUNT(*) FROM results GROUP BY hash").fetchall())
 
 
@@ -71,7 +72,7 @@ def test_dask_local_cluster_runs_the_sweep(spec_path: Path) -> None:
     assert again["run"]["computed"] == 0 and again["run"]["already_recorded"] == N_OK + N_FAILED
     per_hash = _rows(store)
     assert len(per_hash) == N_OK + N_FAILED and set(per_hash.values()) == {1}
-    with sqlite3.connect(store) as db:
+    with closing(sqlite3.connect(store, isolation_level=None)) as db:
         workers = {w for (w,) in db.execute("SELECT worker FROM results")}
     assert len(workers) == 1  # processes=False: the jobs ran in this process's worker threads
 

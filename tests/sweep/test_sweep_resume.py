@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ WINDOW = 2 * WORKERS  # jobs in flight at most (theory.sweep.run: twice the work
 
 def rows_per_hash(store: Path) -> dict[str, int]:
     """How many records each hash has, read with plain SQL (not through the Store class)."""
-    with sqlite3.connect(store) as db:
+    with closing(sqlite3.connect(store, isolation_level=None)) as db:
         return dict(db.execute("SELECT hash, COUNT(*) FROM results GROUP BY hash").fetchall())
 
 
@@ -68,7 +69,7 @@ def count_rows(store: Path) -> int:
     if not store.exists():
         return 0
     try:
-        with sqlite3.connect(store, timeout=5) as db:
+        with closing(sqlite3.connect(store, timeout=5, isolation_level=None)) as db:
             return int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
     except sqlite3.OperationalError:  # the table is not created yet
         return 0
@@ -152,7 +153,7 @@ def test_sweep_killed_twice_resumes_exactly_once(tmp_path: Path) -> None:
     assert set(starts) == hashes
     assert N_JOBS <= len(starts) <= N_JOBS + WINDOW * len(kills)
     # each record comes from the run that traced it last
-    with sqlite3.connect(store) as db:
+    with closing(sqlite3.connect(store, isolation_level=None)) as db:
         run_of = dict(db.execute("SELECT hash, run_id FROM results").fetchall())
     last_run = {}
     for run in (1, 2, 3):

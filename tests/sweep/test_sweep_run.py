@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from concurrent.futures import BrokenExecutor, Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def test_two_sweeps_on_one_store_record_each_job_once(spec, tmp_path: Path) -> N
     for t in threads:
         t.join(timeout=120)
     assert len(results) == 2
-    with sqlite3.connect(tmp_path / "spec.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "spec.sqlite", isolation_level=None)) as db:
         counts = dict(db.execute("SELECT hash, COUNT(*) FROM results GROUP BY hash").fetchall())
     assert set(counts) == {j.hash for j in spec.jobs} and set(counts.values()) == {1}
     assert sum(r["run"]["computed"] for r in results) >= len(spec.jobs)  # the overlap, if any, was not recorded

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ def test_run_job_records_a_simulation(tmp_path: Path) -> None:
         assert not store.record(job, {**out, "run_id": "run2"})  # the same job again: ignored
         (rec,) = store.records()
     assert rec["run_id"] == "run1" and rec["result"] == out["result"] and rec["params"] == dict(job.params)
-    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)) as db:
         assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 1
         for stored in db.execute("SELECT result, params, notes FROM results").fetchone():
             _strict(stored)
@@ -50,7 +51,7 @@ def test_the_store_is_append_only(tmp_path: Path) -> None:
     job = _job(tmp_path)
     with Store(tmp_path / "s.sqlite") as store:
         store.record(job, run_job(job.kind, job.params, job.hash, "r"))
-    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)) as db:
         for sql in ("UPDATE results SET status = 'failed'", "DELETE FROM results"):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 db.execute(sql)
@@ -121,7 +122,7 @@ def test_store_problems_are_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.sqlite").exists()
     with Store(tmp_path / "old.sqlite"):
         pass
-    with sqlite3.connect(tmp_path / "old.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "old.sqlite", isolation_level=None)) as db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     with pytest.raises(StoreError, match="has format 99"):
         Store(tmp_path / "old.sqlite")
@@ -136,7 +137,7 @@ def test_status_reads_an_empty_or_foreign_file_without_changing_it(tmp_path: Pat
     with Store(empty) as store:  # a run sets it up
         assert store.statuses() == {}
     foreign = tmp_path / "foreign.sqlite"
-    with sqlite3.connect(foreign) as db:
+    with closing(sqlite3.connect(foreign, isolation_level=None)) as db:
         db.execute("CREATE TABLE people (name TEXT)")
     before = foreign.read_bytes()
     for create in (False, True):
@@ -146,7 +147,8 @@ def test_status_reads_an_empty_or_foreign_file_without_changing_it(tmp_path: Pat
 
 
 def test_sql_failures_are_one_line(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite") as store, sqlite3.connect(tmp_path / "s.sqlite") as other:
+    other_connection = sqlite3.connect(tmp_path / "s.sqlite", isolation_level=None)
+    with Store(tmp_path / "s.sqlite") as store, closing(other_connection) as other:
         store._db.execute("PRAGMA busy_timeout = 50")  # type: ignore[union-attr]
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
         job = _job(tmp_path)
