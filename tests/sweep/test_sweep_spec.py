@@ -113,6 +113,12 @@ BAD = [
     ('[[jobs]]\nkind = "figure"\nname = "joma-linear"\nquick = 1\n', ("jobs[0].quick", "true or false")),
     (f"[[jobs]]\n{SIM}activation = '{'x' * 3000}'\n", ("jobs[0].activation", "at most 2000")),
     ("[[jobs]\n", ("invalid TOML", "fix the syntax")),
+    # hostile sizes inside valid TOML: the message stays short, nothing recurses or converts forever
+    (f"[[jobs]]\n{SIM}seed = {'1' * 3000}\n", ("jobs[0].seed: <an integer of 3000 digits> is out of range",)),
+    (f"[[jobs]]\n{SIM}seed = {'1' * 5000}\n", ("invalid TOML", "4300 digits")),
+    (f"[[jobs]]\n{SIM}grid.seed = {'[' * 100_000}{']' * 100_000}\n", ("nested too deeply",)),
+    (f"[[jobs]]\n{SIM}grid.seed = {'{a=' * 30_000}1{'}' * 30_000}\n", ("nested too deeply",)),
+    (f"[[jobs]]\n{SIM}grid.seed = [[1], [2]]\n", ("jobs[0].grid.seed[0]", "expected an integer, got [1]")),
 ]
 
 
@@ -121,6 +127,7 @@ def test_bad_spec_is_one_line_naming_key_and_fix(tmp_path: Path, text: str, frag
     with pytest.raises(SpecError) as info:
         _load(tmp_path, text)
     message = str(info.value)
+    assert len(message) < 400
     assert "\n" not in message and message.startswith(("spec.toml", str(tmp_path)))
     for fragment in fragments:
         assert fragment in message, (fragment, message)

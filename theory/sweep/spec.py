@@ -114,52 +114,66 @@ def _suggest(word: str, options: Sequence[str]) -> str:
 
 
 def _number_text(value: object) -> str:
-    return repr(value) if not isinstance(value, float) else format(value, "g")
+    return _show(value) if not isinstance(value, float) else format(value, "g")
+
+
+def _show(value: object, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters (a spec may hold a 4000-digit integer)."""
+    text = (
+        repr(value)
+        if not isinstance(value, int) or abs(value) < 10**width
+        else f"<an integer of {len(str(value))} digits>"
+    )
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _value(where: str, key: str, param: Param, value: Any) -> Any:
     """The canonical form of ``value`` for ``param``, or a :class:`SpecError` naming ``where``."""
     if param.type == "bool":
         if not isinstance(value, bool):
-            raise SpecError(f"{where}: expected true or false, got {value!r}; write {key} = true")
+            raise SpecError(f"{where}: expected true or false, got {_show(value)}; write {key} = true")
         return value
     if param.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SpecError(f"{where}: expected an integer, got {value!r}; write e.g. {key} = {param.default or 1}")
+            raise SpecError(
+                f"{where}: expected an integer, got {_show(value)}; write e.g. {key} = {param.default or 1}"
+            )
         lo, hi = param.low, param.high
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise SpecError(f"{where}: {value} is out of range; give an integer in [{lo:.0f}, {hi:.0f}]")
+            raise SpecError(f"{where}: {_show(value)} is out of range; give an integer in [{lo:.0f}, {hi:.0f}]")
         return value
     if param.type == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SpecError(f"{where}: expected a number, got {value!r}; write e.g. {key} = {param.default}")
+            raise SpecError(f"{where}: expected a number, got {_show(value)}; write e.g. {key} = {param.default}")
         if isinstance(value, int) and abs(value) > 1e300:
-            raise SpecError(f"{where}: {value} is too large; give a number below {param.high:g}")
+            raise SpecError(f"{where}: {_show(value)} is too large; give a finite number in range")
         x = float(value)
         if not math.isfinite(x):
             raise SpecError(f"{where}: {_number_text(x)} is not a finite number; give a finite value")
         if (param.positive and x <= 0) or (param.high is not None and x > param.high):
-            raise SpecError(f"{where}: {_number_text(x)} is out of range; give a number in (0, {param.high:g}]")
+            raise SpecError(
+                f"{where}: {_number_text(x)} is out of range; give a number in (0, {param.high or math.inf:g}]"
+            )
         return x
     if param.type == "sizes":
         if isinstance(value, dict):
             parts = []
             for name, size in value.items():
                 if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 64:
-                    raise SpecError(f"{where}.{name}: expected an integer size in [1, 64], got {size!r}")
+                    raise SpecError(f"{where}.{name}: expected an integer size in [1, 64], got {_show(size)}")
                 parts.append(f"{name}={size}")
             return ",".join(parts)
         if not isinstance(value, str) or len(value) > 200:
-            raise SpecError(f'{where}: expected sizes like "M=2,K=1" or {{M = 2, K = 1}}, got {value!r}')
+            raise SpecError(f'{where}: expected sizes like "M=2,K=1" or {{M = 2, K = 1}}, got {_show(value)}')
         return value
     if not isinstance(value, str):
-        raise SpecError(f'{where}: expected a string, got {value!r}; write {key} = "..."')
+        raise SpecError(f'{where}: expected a string, got {_show(value)}; write {key} = "..."')
     if len(value) > MAX_TEXT:
         raise SpecError(f"{where}: the text has {len(value)} characters; give at most {MAX_TEXT}")
     if param.choices is not None:
         options = param.choices()
         if value not in options:
-            raise SpecError(f"{where}: unknown {key} {value!r}; {_suggest(value, options)}")
+            raise SpecError(f"{where}: unknown {key} {_show(value)}; {_suggest(value, options)}")
     return value
 
 
@@ -320,6 +334,8 @@ def load_spec(path: str | Path, *, max_jobs: int = DEFAULT_MAX_JOBS) -> SweepSpe
         raise SpecError(f"{p}: not UTF-8 text; save the spec as UTF-8 TOML") from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{p}: invalid TOML ({exc}); fix the syntax") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer beyond Python's 4300-digit limit
+        raise SpecError(f"{p}: invalid TOML ({str(exc)[:200]}); fix the syntax") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise SpecError(f"{p}: arrays or tables nested too deeply; a sweep spec needs two levels") from None
     return parse_spec(data, p, max_jobs=max_jobs)
