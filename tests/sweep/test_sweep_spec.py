@@ -158,8 +158,11 @@ def test_file_problems_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="not UTF-8"):
         load_spec(tmp_path / "bin.toml")
     (tmp_path / "big.toml").write_text("# " + "x" * 1_000_001)
-    with pytest.raises(SpecError, match="at most 1000000"):
+    with pytest.raises(SpecError, match="more than 1000000 bytes"):
         load_spec(tmp_path / "big.toml")
+    for special in ("/dev/zero", "/dev/null"):  # endless or sizeless: refused before reading
+        with pytest.raises(SpecError, match="not a regular file"):
+            load_spec(special)
 
 
 def test_parse_spec_without_a_file() -> None:

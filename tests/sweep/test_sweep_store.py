@@ -117,6 +117,10 @@ def test_store_problems_are_one_line(tmp_path: Path) -> None:
         Store(tmp_path)
     with pytest.raises(StoreError, match="does not exist; create it first"):
         Store(tmp_path / "no" / "s.sqlite")
+    for special in ("/dev/null", "/dev/zero"):
+        for create in (True, False):
+            with pytest.raises(StoreError, match="not a regular file"):
+                Store(special, create=create)
     with Store(tmp_path / "absent.sqlite", create=False) as store:
         assert store.statuses() == {} and store.records() == []
     assert not (tmp_path / "absent.sqlite").exists()

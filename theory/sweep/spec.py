@@ -38,6 +38,7 @@ import hashlib
 import itertools
 import json
 import math
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -320,10 +321,14 @@ def load_spec(path: str | Path, *, max_jobs: int = DEFAULT_MAX_JOBS) -> SweepSpe
     """Read and check ``SPEC.toml`` (:func:`parse_spec`); a missing, huge or malformed file is a :class:`SpecError`."""
     p = Path(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecError(f"{p}: {size} bytes; a sweep spec holds at most {MAX_SPEC_BYTES} (use grid axes)")
-        text = p.read_bytes().decode("utf-8")
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode) and not p.is_dir():
+            raise SpecError(f"sweep spec {str(p)!r} is not a regular file; give the path of a SPEC.toml")
+        with open(p, "rb") as fh:  # read at most the limit: the size of a special file is not known
+            raw = fh.read(MAX_SPEC_BYTES + 1)
+        if len(raw) > MAX_SPEC_BYTES:
+            raise SpecError(f"{p}: more than {MAX_SPEC_BYTES} bytes; a sweep spec is small (use grid axes)")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise SpecError(f"sweep spec {str(p)!r} not found; give the path of a SPEC.toml") from None
     except IsADirectoryError:

@@ -130,6 +130,8 @@ class Store:
             raise StoreError(f"store {str(path)!r} is a directory; give a file path (e.g. sweep.sqlite)")
         if not path.parent.is_dir():
             raise StoreError(f"directory {str(path.parent)!r} of the store does not exist; create it first")
+        if path.exists() and not path.is_file():
+            raise StoreError(f"store {str(path)!r} is not a regular file; give a file path (e.g. sweep.sqlite)")
 
     def _setup(self, db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")
@@ -141,7 +143,8 @@ class Store:
                 db.execute(trigger)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     def _check_format(self, db: sqlite3.Connection) -> None:
