@@ -118,6 +118,9 @@ BAD = [
     (f"[[jobs]]\n{SIM}seed = {'1' * 5000}\n", ("invalid TOML", "4300 digits")),
     (f"[[jobs]]\n{SIM}grid.seed = {'[' * 100_000}{']' * 100_000}\n", ("nested too deeply",)),
     (f"[[jobs]]\n{SIM}grid.seed = {'{a=' * 30_000}1{'}' * 30_000}\n", ("nested too deeply",)),
+    # 8 B x (256 x 1e5 x 1e5 + 1e5 x 1e5 + ...) = 2.06e13 B = 1.92e4 GiB (the 74.5 GiB was x alone)
+    (f"[[jobs]]\n{SIM}tokens = 100000\nhidden = 256\nsamples = 100000\n", ("needs about 1.92e+04 GiB", "2 GiB")),
+    (f"[[jobs]]\n{SIM}grid.tokens = [10, 100000]\nsamples = 10000\n", ("tokens=100000, hidden=4, samples=10000",)),
     (f"[[jobs]]\n{SIM}grid.seed = [[1], [2]]\n", ("jobs[0].grid.seed[0]", "expected an integer, got [1]")),
 ]
 

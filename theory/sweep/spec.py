@@ -67,6 +67,8 @@ JOB_FORMAT = 1
 DEFAULT_MAX_JOBS = 1000
 MAX_SPEC_BYTES = 1_000_000
 MAX_TEXT = 2000
+#: Memory budget of one simulate job (see :func:`_memory_budget`).
+MAX_JOB_BYTES = 2 * 2**30
 
 
 class SpecError(InvalidArgument):
@@ -192,8 +194,25 @@ def _canonical_sizes(where: str, model: str, text: str | None) -> str:
     return ",".join(f"{name}={sizes[name]}" for name in allowed)
 
 
+def _memory_budget(where: str, m: int, k: int, n: int) -> None:
+    """Refuse a simulate job whose arrays would not fit: sizes are checked together, not one by one.
+
+    The estimate, in float64 bytes, is :math:`8\\,(KNM + MN + KN + 101\\,(KM + K + M))`: the data
+    (:math:`N \\times M` frequencies, :math:`K \\times N` targets), the trajectory on its 101-point
+    grid, and an allowance of one :math:`K \\times N \\times M` intermediate for the right-hand side.
+    """
+    need = 8 * (k * n * m + m * n + k * n + 101 * (k * m + k + m))
+    if need > MAX_JOB_BYTES:
+        raise SpecError(
+            f"{where}: a simulate job of tokens={m}, hidden={k}, samples={n} needs about {need / 2**30:.3g} GiB "
+            f"(estimate 8 (KNM + MN + KN) bytes), beyond {MAX_JOB_BYTES // 2**30} GiB per job; lower the sizes"
+        )
+
+
 def _complete(where: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
     """Cross-key rules of a kind; returns the canonical parameters."""
+    if kind == "simulate":
+        _memory_budget(where, params["tokens"], params["hidden"], params["samples"])
     if kind == "check":
         if (params["name"] is None) == (params["model"] is None):
             raise SpecError(
