@@ -85,6 +85,13 @@ def sweep_status(spec: SweepSpec, store: str | Path | None = None) -> dict[str, 
     }
 
 
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 class _Progress:
     """tqdm on stderr: a bar on a terminal, plain lines (tqdm's meter text) otherwise, nothing when quiet."""
 
@@ -92,7 +99,7 @@ class _Progress:
         tqdm = None if quiet else require("tqdm", "sweep").tqdm
         self._tqdm = tqdm
         self.total, self.n, self.quiet, self.failed = total, initial, quiet, 0
-        self.tty = sys.stderr.isatty()
+        self.tty = sys.stderr.isatty() and _columns() >= 20  # a terminal of no width gets plain lines
         self.t0 = time.monotonic()
         self._next = initial
         self._bar = None
