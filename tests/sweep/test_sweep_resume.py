@@ -28,14 +28,17 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from conftest import profile
 
 from theory.sweep import Store, load_spec, run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # t_end = 50 makes each job take ~0.05-0.2 s (about 1000 right-hand-side evaluations), so a
-# run of 60 jobs on 2 workers lasts long enough to be killed in the middle.
-SPEC = """
+# run of 60 jobs on 2 workers lasts long enough to be killed in the middle.  The ci profile
+# (default) kills twice in 60 jobs; THEORY_PROFILE=thorough kills four times in 120.
+N_SEEDS, N_KILLS = (12, 2) if profile() == "ci" else (24, 4)
+SPEC = f"""
 [sweep]
 name = "kill-test"
 
@@ -46,10 +49,10 @@ tokens = 10
 hidden = 2
 samples = 8
 t_end = 50.0
-grid.seed = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+grid.seed = {list(range(N_SEEDS))}
 grid.eta_w = [0.25, 0.5, 0.75, 1.0, 1.25]
 """
-N_JOBS = 12 * 5
+N_JOBS = N_SEEDS * 5
 WORKERS = 2
 WINDOW = 2 * WORKERS  # jobs in flight at most (theory.sweep.run: twice the workers)
 
@@ -123,20 +126,21 @@ def test_sweep_killed_twice_resumes_exactly_once(tmp_path: Path) -> None:
 
     kills = []
     recorded_before = [set()]
-    for run, at_least in ((1, 8), (2, 8)):
+    for run in range(1, N_KILLS + 1):
         proc = _start(tmp_path, run)
-        n = _kill_once_recorded(proc, store, count_rows(store) + at_least)
+        n = _kill_once_recorded(proc, store, count_rows(store) + 8)
         assert proc.returncode == -signal.SIGKILL
         assert n < N_JOBS, "killed after the last record: not mid-way"
         kills.append(n)
         recorded_before.append(set(rows_per_hash(store)))
 
-    proc = _start(tmp_path, 3)
+    last = N_KILLS + 1
+    proc = _start(tmp_path, last)
     proc.wait(timeout=300)
     seconds = time.monotonic() - t0
-    assert proc.returncode == 0, (tmp_path / "err-3.txt").read_text()
-    assert (tmp_path / "err-3.txt").read_text() == ""  # --quiet: nothing on stderr
-    summary = json.loads((tmp_path / "out-3.txt").read_text())
+    assert proc.returncode == 0, (tmp_path / f"err-{last}.txt").read_text()
+    assert (tmp_path / f"err-{last}.txt").read_text() == ""  # --quiet: nothing on stderr
+    summary = json.loads((tmp_path / f"out-{last}.txt").read_text())
     assert (summary["done"], summary["pending"], summary["failed"]) == (N_JOBS, 0, 0)
     assert summary["run"]["already_recorded"] == kills[-1]
     assert summary["run"]["computed"] == N_JOBS - kills[-1]
@@ -146,23 +150,24 @@ def test_sweep_killed_twice_resumes_exactly_once(tmp_path: Path) -> None:
     assert set(per_hash) == hashes
     assert duplicated(store) == {}
     # nothing recomputed: no run started a job recorded before it began
-    for run in (2, 3):
+    runs = range(1, last + 1)
+    for run in runs[1:]:
         assert recomputed(recorded_before[run - 1], tmp_path / f"trace-{run}.txt") == set()
     # the only repeated executions are the jobs in flight at a kill (at most WINDOW per kill)
-    starts = [h for run in (1, 2, 3) for h in traced(tmp_path / f"trace-{run}.txt")]
+    starts = [h for run in runs for h in traced(tmp_path / f"trace-{run}.txt")]
     assert set(starts) == hashes
     assert N_JOBS <= len(starts) <= N_JOBS + WINDOW * len(kills)
     # each record comes from the run that traced it last
     with closing(sqlite3.connect(store, isolation_level=None)) as db:
         run_of = dict(db.execute("SELECT hash, run_id FROM results").fetchall())
     last_run = {}
-    for run in (1, 2, 3):
+    for run in runs:
         for line in (tmp_path / f"trace-{run}.txt").read_text().splitlines():
             last_run[line.split()[2]] = line.split()[1]
     assert run_of == last_run
     print(
-        f"\n{N_JOBS} jobs, killed at {kills[0]} and {kills[1]} records, completed; "
-        f"{len(starts)} job starts in all; {seconds:.1f} s for the three runs"
+        f"\n{N_JOBS} jobs, killed at {kills} records, completed; "
+        f"{len(starts)} job starts in all; {seconds:.1f} s for the {last} runs"
     )
 
 
