@@ -160,3 +160,15 @@ def test_sql_failures_are_one_line(tmp_path: Path) -> None:
         with pytest.raises(StoreError, match="database is locked; check the file and retry"):
             store.record(job, {**outcome, "finished": 1.0})
         other.rollback()
+
+
+def test_the_issues_nan_simulation_is_strict_json_with_reasons(tmp_path: Path) -> None:
+    """`simulate --temperature 5e-324` printed NaN in --json (issue 12); as a sweep job it is a status with a reason."""
+    params = {"model": "joma-exp", "tokens": 3, "hidden": 1, "samples": 4, "t_end": 1.0, "method": "DOP853"}
+    params |= {"temperature": 5e-324, "eta_w": 1.0, "eta_z": 1.0, "activation": "tanh", "init_scale": 0.1, "seed": 0}
+    out = run_job("simulate", params, "h", "r")
+    text = json.dumps(out, allow_nan=False)  # raises on any NaN / Infinity left
+    assert out["status"] == "done" and out["result"]["status"] == "blow-up"
+    assert out["result"]["loss"]["start"] == {"status": "non-finite", "reason": "nan at result.loss.start"}
+    assert "nan at result.quantity_drift" in out["notes"]
+    assert "NaN" not in text and "Infinity" not in text
