@@ -85,6 +85,15 @@ def test_an_executor_failure_stops_with_one_line_and_keeps_the_records(spec, tmp
     assert resumed["run"]["computed"] == len(spec.jobs) - 3 and resumed["pending"] == 0
 
 
+def test_a_closed_executor_is_one_line(spec) -> None:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    with pytest.raises(
+        SweepError, match=r"the executor refused .*RuntimeError: cannot schedule new futures after shutdown"
+    ):
+        run_sweep(spec, executor=pool, quiet=True)
+
+
 def test_a_figure_job_writes_under_the_store_files(tmp_path: Path) -> None:
     def build(quick: bool = False) -> Figure:
         return Figure(data={"quick": quick, "value": 1.5}, text="a test figure")

@@ -257,7 +257,13 @@ def _drive(
     try:
         while True:
             while len(inflight) < window and (job := next(pending, None)) is not None:
-                inflight[executor.submit(run_job, job.kind, dict(job.params), job.hash, *extra)] = job
+                try:
+                    inflight[executor.submit(run_job, job.kind, dict(job.params), job.hash, *extra)] = job
+                except Exception as exc:  # e.g. a closed client, a pool already shut down
+                    raise SweepError(
+                        f"the executor refused {job.label} ({one_line(exc)}); {computed} jobs recorded in this run, "
+                        "run the same command again to resume"
+                    ) from None
             if not inflight:
                 return computed
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
