@@ -58,15 +58,17 @@ def _rows(store: Path) -> dict[str, int]:
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # dask/tornado internals on some versions
-def test_dask_local_cluster_runs_the_sweep(spec_path: Path) -> None:
+def test_dask_local_cluster_runs_the_sweep(spec_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     distributed = pytest.importorskip("distributed")  # the test extra installs it (pyproject: theory[sweep])
     spec = load_spec(spec_path)
     store = spec_path.with_suffix(".sqlite")
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
     ) as cluster:
-        first = run_sweep(spec, scheduler=cluster.scheduler_address, quiet=True)
-        again = run_sweep(spec, scheduler=cluster.scheduler_address, quiet=True)
+        argv = ["sweep", str(spec_path), "--scheduler", cluster.scheduler_address, "--quiet", "--json"]
+        assert main(argv) == 1  # the CLI, as a user runs it; exit 1: one job failed
+        first = _strict(capsys.readouterr().out)
+        again = run_sweep(spec, scheduler=cluster.scheduler_address, quiet=True)  # the Python API
     assert first["run"]["executor"].startswith(f"dask.distributed at {cluster.scheduler_address}")
     assert (first["done"], first["failed"], first["pending"], first["run"]["computed"]) == (N_OK, N_FAILED, 0, 13)
     assert again["run"]["computed"] == 0 and again["run"]["already_recorded"] == N_OK + N_FAILED
