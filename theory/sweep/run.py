@@ -101,6 +101,7 @@ class _Progress:
         self.total, self.n, self.quiet, self.failed = total, initial, quiet, 0
         self.tty = sys.stderr.isatty() and _columns() >= 20  # a terminal of no width gets plain lines
         self.t0 = time.monotonic()
+        self.initial = initial  # jobs recorded before this run: not part of its rate
         self._next = initial
         self._bar = None
         if tqdm is not None and self.tty:
@@ -116,7 +117,8 @@ class _Progress:
             self._bar.set_postfix(failed=self.failed, refresh=False)
         elif self._tqdm is not None and (self.n >= self._next or self.n == self.total):
             self._next = self.n + max(1, self.total // 20)
-            meter = self._tqdm.format_meter(self.n, self.total, time.monotonic() - self.t0, unit="job", ascii=True)
+            elapsed = time.monotonic() - self.t0
+            meter = self._tqdm.format_meter(self.n, self.total, elapsed, unit="job", ascii=True, initial=self.initial)
             sys.stderr.write(f"sweep: {meter} ({self.failed} failed)\n")
 
     def close(self) -> None:
@@ -143,7 +145,10 @@ def _executor(
                 f"cannot reach the dask scheduler at {scheduler} ({one_line(exc)}); start it or fix --scheduler"
             ) from None
         try:
-            threads = sum(client.nthreads().values()) or 1
+            try:
+                threads = sum(client.nthreads().values()) or 1
+            except Exception:  # the count only sizes the window
+                threads = 1
             yield client.get_executor(), f"dask.distributed at {scheduler} ({threads} threads)", 2 * threads
         finally:
             client.close()
