@@ -121,6 +121,12 @@ BAD = [
     # 8 B x (256 x 1e5 x 1e5 + 1e5 x 1e5 + ...) = 2.06e13 B = 1.92e4 GiB (the issue's 74.5 GiB was x alone)
     (f"[[jobs]]\n{SIM}tokens = 100000\nhidden = 256\nsamples = 100000\n", ("needs about 1.92e+04 GiB", "2 GiB")),
     (f"[[jobs]]\n{SIM}grid.tokens = [10, 100000]\nsamples = 10000\n", ("tokens=100000, hidden=4, samples=10000",)),
+    ('[[jobs]]\nkind = ["simulate"]\n', ("jobs[0].kind", "unknown job kind ['simulate']")),
+    (f'[[jobs]]\nkind = "{"s" * 100_000}"\n', ("jobs[0].kind", "unknown job kind 'sssss", "...")),
+    (f'[[jobs]]\n{SIM}"{"k" * 100_000}" = 1\n', ("jobs[0].kkkk", "...: unknown key for a simulate job")),
+    (f'"{"k" * 100_000}" = 1\n', ("unknown key 'kkkk",)),
+    (f'[sweep]\n"{"k" * 100_000}" = 1\n', ("sweep.kkkk",)),
+    (f"[[jobs]]\n{SIM}grid.seed = {'x' * 100_000!r}\n", ("jobs[0].grid.seed: expected a list of values",)),
     (f"[[jobs]]\n{SIM}grid.seed = [[1], [2]]\n", ("jobs[0].grid.seed[0]", "expected an integer, got [1]")),
 ]
 

@@ -111,13 +111,18 @@ def job_hash(kind: str, params: Mapping[str, Any]) -> str:
 
 
 def _suggest(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
+    close = difflib.get_close_matches(word, list(options), n=1) if len(word) <= 100 else []
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"{hint}expected one of: {', '.join(options)}"
 
 
 def _number_text(value: object) -> str:
     return _show(value) if not isinstance(value, float) else format(value, "g")
+
+
+def _cut(text: str, width: int = 40) -> str:
+    """A key of the spec as written, cut to ``width`` characters."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _show(value: object, width: int = 60) -> str:
@@ -237,20 +242,20 @@ def _label(kind: str, params: Mapping[str, Any], axes: Sequence[str]) -> str:
 
 def _block_jobs(where: str, block: Any, budget_left: int, max_jobs: int) -> list[Job]:
     if not isinstance(block, dict):
-        raise SpecError(f"{where}: expected a table [[jobs]], got {block!r}")
+        raise SpecError(f"{where}: expected a table [[jobs]], got {_show(block)}")
     kind = block.get("kind")
     if kind is None:
         raise SpecError(f'{where}: missing kind; add kind = "simulate" (one of: {", ".join(KINDS)})')
-    if kind not in KINDS:
-        raise SpecError(f"{where}.kind: unknown job kind {kind!r}; {_suggest(str(kind), tuple(KINDS))}")
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise SpecError(f"{where}.kind: unknown job kind {_show(kind)}; {_suggest(str(kind), tuple(KINDS))}")
     schema = KINDS[kind]
     grid = block.get("grid", {})
     if not isinstance(grid, dict):
-        raise SpecError(f"{where}.grid: expected a table of lists (grid.seed = [0, 1]), got {grid!r}")
+        raise SpecError(f"{where}.grid: expected a table of lists (grid.seed = [0, 1]), got {_show(grid)}")
     fixed = {k: v for k, v in block.items() if k not in ("kind", "grid")}
     for key in (*fixed, *grid):
         if key not in schema:
-            path = f"{where}.{'grid.' if key in grid else ''}{key}"
+            path = f"{where}.{'grid.' if key in grid else ''}{_cut(key)}"
             raise SpecError(f"{path}: unknown key for a {kind} job; {_suggest(key, tuple(schema))}")
     for key in grid:
         if key in fixed:
@@ -261,7 +266,9 @@ def _block_jobs(where: str, block: Any, budget_left: int, max_jobs: int) -> list
     sizes = []
     for key, values in grid.items():
         if not isinstance(values, list):
-            raise SpecError(f"{where}.grid.{key}: expected a list of values, got {values!r}; write grid.{key} = [...]")
+            raise SpecError(
+                f"{where}.grid.{key}: expected a list of values, got {_show(values)}; write grid.{key} = [...]"
+            )
         if not values:
             raise SpecError(f"{where}.grid.{key}: empty grid axis; give at least one value or remove it")
         sizes.append(len(values))
@@ -310,16 +317,16 @@ def parse_spec(
         raise InvalidArgument(f"expected a positive integer max_jobs, got {max_jobs!r}")
     for key in data:
         if key not in ("sweep", "jobs"):
-            raise SpecError(f"{p.name}: unknown key {key!r}; {_suggest(key, ('jobs', 'sweep'))}")
+            raise SpecError(f"{p.name}: unknown key {_show(key)}; {_suggest(key, ('jobs', 'sweep'))}")
     head = data.get("sweep", {})
     if not isinstance(head, dict):
-        raise SpecError(f"{p.name}: sweep must be a table [sweep], got {head!r}")
+        raise SpecError(f"{p.name}: sweep must be a table [sweep], got {_show(head)}")
     for key in head:
         if key not in ("store", "name"):
-            raise SpecError(f"{p.name}: sweep.{key}: unknown key; {_suggest(key, ('name', 'store'))}")
+            raise SpecError(f"{p.name}: sweep.{_cut(key)}: unknown key; {_suggest(key, ('name', 'store'))}")
     for key in ("store", "name"):
         if key in head and (not isinstance(head[key], str) or not head[key] or len(head[key]) > 1000):
-            raise SpecError(f"{p.name}: sweep.{key}: expected a non-empty string, got {head[key]!r}")
+            raise SpecError(f"{p.name}: sweep.{key}: expected a non-empty string, got {_show(head[key])}")
     blocks = data.get("jobs")
     if not blocks:
         raise SpecError(f'{p.name}: no jobs; add a [[jobs]] table with kind = "simulate" and its parameters')
