@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from theory.cli import main
 from theory.sweep import KINDS, SpecError, load_spec, parse_spec
+from theory.sweep.kinds import REQUIRED
 
 SIM = 'kind = "simulate"\nmodel = "joma-exp"\n'
 
@@ -218,3 +221,74 @@ def test_sweep_layer_sits_above_experiments_beside_architecture() -> None:
     # negative controls: nothing below imports the sweep, and the sweep does not reach architecture or the CLI
     assert not allowed("experiments", "sweep") and not allowed("sweep", "architecture")
     assert not allowed("sweep", "reports")
+
+
+# --- any document: a spec or one SpecError, never another exception ---------------------------------------------------
+
+
+_KEYS = sorted({k for schema in KINDS.values() for k in schema} | {"kind", "grid", "jobs", "sweep", "store", "name"})
+_SCALARS = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.sampled_from([*KINDS, "joma-exp", "joma-linear", "lu", "M=2", "M=2,K=1", "x", "", "joma-invariant"]),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=4), inner),
+    max_leaves=12,
+)
+
+
+def _plausible(kind: str, key: str) -> st.SearchStrategy:
+    """Values a user might write for ``key``: of the right type and near the accepted range, or junk."""
+    param = KINDS[kind][key]
+    good: st.SearchStrategy = {
+        "int": st.integers(min_value=-2, max_value=70),
+        "float": st.floats(min_value=-1.0, max_value=100.0) | st.sampled_from([0.0, 1e-300, 1e308, float("nan")]),
+        "bool": st.booleans(),
+        "sizes": st.sampled_from(["M=2", "M=2,K=1,N=1", "N=1", "m=2", "M=100", "Q=1", "M=x", ""])
+        | st.dictionaries(st.sampled_from(["M", "K", "N", "m", "Z"]), st.integers(-1, 70), max_size=2),
+    }.get(param.type, st.sampled_from([*param.choices()] if param.choices else ["z1", "z1 - v1_1**2", "+*"]))
+    return st.integers(0, 9).flatmap(lambda i: good if i < 8 else _SCALARS)
+
+
+@st.composite
+def _block(draw: st.DrawFn) -> dict:
+    """A [[jobs]] table: mostly a real kind with its own keys and plausible values, sometimes junk."""
+    kind = draw(st.sampled_from(sorted(KINDS)) if draw(st.integers(0, 9)) < 8 else _SCALARS)
+    if not (isinstance(kind, str) and kind in KINDS):
+        return {"kind": kind, **draw(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=3))}
+    keys = draw(st.lists(st.sampled_from(sorted(KINDS[kind])), max_size=4, unique=True))
+    keys += [k for k, p in KINDS[kind].items() if p.default is REQUIRED and k not in keys]
+    if kind == "check" and "model" not in keys and "name" not in keys:
+        keys.append(draw(st.sampled_from(["model", "name"])))
+    axes = draw(st.lists(st.sampled_from(sorted(KINDS[kind])), max_size=2, unique=True))
+    block = {"kind": kind, **{k: draw(_plausible(kind, k)) for k in keys}}
+    grid = {k: draw(st.lists(_plausible(kind, k), max_size=3) | _VALUES) for k in axes}
+    return block | ({"grid": grid} if grid else {})
+
+
+_DOC = st.integers(0, 9).flatmap(
+    lambda i: (
+        st.fixed_dictionaries({"jobs": st.lists(_block(), min_size=1, max_size=3)})
+        if i < 8
+        else st.fixed_dictionaries(
+            {}, optional={"jobs": st.lists(_block(), max_size=2) | _VALUES, "sweep": _VALUES, "other": _VALUES}
+        )
+    )
+)
+
+
+@settings(deadline=None)  # the first figure or catalogue name loads its module (about a second)
+@given(doc=_DOC)
+def test_any_document_is_a_spec_or_one_spec_error(doc: dict) -> None:
+    try:
+        spec = parse_spec(doc, max_jobs=50)
+    except SpecError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 600
+    else:
+        assert 1 <= len(spec.jobs) <= 50
+        for job in spec.jobs:
+            json.dumps(dict(job.params), allow_nan=False)
