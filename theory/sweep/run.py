@@ -54,7 +54,7 @@ def sweep_status(spec: SweepSpec, store: str | Path | None = None) -> dict[str, 
     dict
         ``spec``, ``name``, ``store``, ``total``, ``done``, ``failed``, ``pending``,
         ``not_ok`` (done, but the job's own verdict was not the expected one) and ``jobs``:
-        one row per job (hash, kind, label, status, ok, error, seconds).
+        one row per job (hash, kind, label, params, status, ok, error, seconds).
     """
     path = Path(store) if store is not None else spec.store
     with Store(path, create=False) as s:
@@ -67,6 +67,7 @@ def sweep_status(spec: SweepSpec, store: str | Path | None = None) -> dict[str, 
                 "hash": job.hash,
                 "kind": job.kind,
                 "label": job.label,
+                "params": dict(job.params),
                 "status": "pending" if r is None else r["status"],
                 "ok": None if r is None else r["ok"],
                 "error": None if r is None else r["error"],
