@@ -56,6 +56,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("checks", ("theory.checks", "theory.strategies")),
     ("experiments", ("theory.dynamics", "theory.lu", "theory.hierarchy")),
     ("architecture", ("theory.architecture",)),
+    # resumable sweeps: jobs call the layers below (not architecture); only reports/CLI import it
+    ("sweep", ("theory.sweep",)),
     ("reports", ("theory.commands", "theory.reproduce", "theory.cli", "theory.devtools", "theory.__main__", "theory")),
 )
 _RANK = {name: r for r, (name, _) in enumerate(LAYERS)}
