@@ -61,6 +61,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--sweep-sentences", type=int, default=5000, help="with --sweep: sentences per run (default: %(default)s)"
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument(
+        "--fc-init",
+        default="code",
+        choices=["code", "scaled"],
+        help="FC classifier start: 'code' = the published code's (standard normal, diagonal 1), "
+        "'scaled' = N(0, 1/d_e) (default: %(default)s)",
+    )
     p.add_argument("--plot", metavar="DIR", help="write PNG+PDF figures into DIR")
     add_json_flag(p)
     p.set_defaults(run=_synthetic)

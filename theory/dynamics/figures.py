@@ -27,7 +27,7 @@ from .full_model import Setup, build, confirm
 from .invariant_check import InvariantCheckConfig, invariant_check
 from .linear_case import linear_check
 from .real_text import RealTextConfig, run_real_text
-from .sparse_dense import code_mu, run_code_iteration, run_ode
+from .sparse_dense import fig4_setting, run_code_iteration, run_ode
 
 __all__ = ["LINEAR_DELTA", "T_MIN_REL_TOL", "UNIFORM_CAUSAL_35"]
 
@@ -148,15 +148,25 @@ def _components(quick: bool = False) -> Figure:
     return Figure(data, text, draw, ok=data["salient_grow_more"] and data["salient_first"])
 
 
-def _entropy(quick: bool = False) -> Figure:
-    mu = code_mu(20, seed=0)
-    steps = 1500 if quick else 5000
-    it = run_code_iteration(mu, steps=steps)
-    ode = run_ode(mu, t_end=0.02 * steps, n_points=steps // 5 + 1)
-    ode_exp = run_ode(mu, attention="exp", t_end=2.0, n_points=401)
-    lin = run_code_iteration(mu, steps=steps, activation="linear")
+def _entropy(quick: bool = False, setting: str | None = None) -> Figure:
+    cfg = fig4_setting(setting or "paper")
+    mu, T, eta, M = cfg.mu, cfg.T, cfg.eta, int(cfg.mu.size)
+    steps = 1500 if quick else cfg.steps
+    it = run_code_iteration(mu, T=T, v0=cfg.v0, eta=eta, steps=steps)
+    ode = run_ode(mu, T=T, v0=cfg.v0, t_end=eta * steps, n_points=steps // 5 + 1)
+    ode_exp = run_ode(mu, T=T, v0=cfg.v0, attention="exp", t_end=2.0, n_points=401)
+    lin = run_code_iteration(mu, T=T, v0=cfg.v0, eta=eta, steps=steps, activation="linear")
+    # the published script records the entropy before each update: steps 0 .. steps - 1
+    recorded = it.H[:steps]
     data = {
-        "setting": {"M": 20, "T": 3.0, "v0": 0.05, "eta": 0.02, "steps": steps, "mu": mu.tolist(), "r": 6.0},
+        "setting": {**cfg.as_dict(), "steps": steps},
+        "reference_curve": {
+            "start": float(recorded[0]),
+            "min": float(recorded.min()),
+            "min_step": int(np.argmin(recorded)),
+            "end": float(recorded[-1]),
+            "end_step": steps - 1,
+        },
         "iteration": it.summary(),
         "ode_softmax": ode.summary(),
         "ode_exp": {k: v for k, v in ode_exp.summary().items() if k != "t90"},
@@ -167,10 +177,12 @@ def _entropy(quick: bool = False) -> Figure:
     ok = bool(
         it.shape.drop_then_rise and ode.shape.drop_then_rise and lin.shape.only_falls and not lin.shape.drop_then_rise
     )
+    ref = data["reference_curve"]
     text = (
-        f"sparse then dense (JoMA code setting, M=20, T=3, eta=0.02, {steps} steps)\n"
-        f"  entropy: start {it.shape.h0:.3f} (ln 20), minimum {it.shape.h_min:.3f} at step {it.shape.t_min / 0.02:.0f} "
-        f"(t={it.shape.t_min:.2f}), end {it.shape.h_end:.3f}; fixed point H(softmax(mu^2/T)) = {it.H_limit:.3f}\n"
+        f"sparse then dense ({cfg.name} setting: M={M}, T={T:g}, eta={eta:g}, {steps} steps; {cfg.source})\n"
+        f"  entropy: start {ref['start']:.6f} (ln {M}), minimum {ref['min']:.6f} at step {ref['min_step']} "
+        f"(t={it.shape.t_min:.2f}), step {ref['end_step']}: {ref['end']:.6f}; "
+        f"fixed point H(softmax(mu^2/T)) = {it.H_limit:.3f}\n"
         f"  drop {it.shape.drop:.3f}, rise {it.shape.rise:.3f}; "
         f"ODE minimum {ode.shape.h_min:.4f} at t={ode.shape.t_min:.2f}\n"
         f"  first integral G_mu along the ODE: max residual {ode.extra['first_integral_residual']:.1e} "
@@ -183,13 +195,13 @@ def _entropy(quick: bool = False) -> Figure:
     def draw(plt):
         fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
         step = np.arange(it.t.size)
-        for l in range(0, 20, 2):
-            ax[0].plot(step, it.v[:, l], lw=0.8, color=plt.cm.viridis(l / 19))
+        for l in range(0, M, max(1, M // 10)):
+            ax[0].plot(step, it.v[:, l], lw=0.8, color=plt.cm.viridis(l / (M - 1)))
         ax[0].set(xlabel="step", ylabel="v_l", title=r"$v \leftarrow v + \eta(\mu - v)\circ\mathrm{softmax}(v^2/T)$")
         ax[1].plot(step, it.H, label="nonlinear (iteration)", color="C3")
-        ax[1].plot(ode.t / 0.02, ode.H, ls="--", color="k", lw=0.8, label="ODE limit")
+        ax[1].plot(ode.t / eta, ode.H, ls="--", color="k", lw=0.8, label="ODE limit")
         ax[1].plot(step, lin.H, label="linear activation (control)", color="C0")
-        ax[1].axvline(it.shape.t_min / 0.02, color="C3", ls=":", lw=0.8)
+        ax[1].axvline(it.shape.t_min / eta, color="C3", ls=":", lw=0.8)
         ax[1].axhline(it.H_limit, color="grey", ls=":", lw=0.8, label=r"$H(\mathrm{softmax}(\mu^2/T))$")
         ax[1].set(xlabel="step", ylabel="attention entropy (nats)", title="drop, then rise")
         ax[1].legend(fontsize=7)
@@ -331,7 +343,9 @@ def _realtext(quick: bool = False, data: str | None = None) -> Figure:
 
 register_figure("joma-invariant", _invariant, "the paper's Fig. 2 invariant check with its absolute error")
 register_figure("joma-components", _components, "V at initialisation and after training; salient components grow first")
-register_figure("joma-entropy", _entropy, "v(t) and attention entropy: drop then rise (JoMA code setting)")
+register_figure(
+    "joma-entropy", _entropy, "v(t) and attention entropy: drop then rise (the published Fig. 4 setting by default)"
+)
 register_figure("joma-linear", _linear, "linear activation: closed form vs ODE, blow-up times, ordering")
 register_figure("joma-full", _full, "full model vs reduced prediction; attention collapse at large lr")
 register_figure("joma-realtext", _realtext, "per-layer attention entropy of a small transformer on SST (needs torch)")
