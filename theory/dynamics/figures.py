@@ -158,15 +158,16 @@ def _entropy(quick: bool = False, setting: str | None = None) -> Figure:
     lin = run_code_iteration(mu, T=T, v0=cfg.v0, eta=eta, steps=steps, activation="linear")
     # the published script records the entropy before each update: steps 0 .. steps - 1
     recorded = it.H[:steps]
+    ref = {
+        "start": float(recorded[0]),
+        "min": float(recorded.min()),
+        "min_step": int(np.argmin(recorded)),
+        "end": float(recorded[-1]),
+        "end_step": steps - 1,
+    }
     data = {
         "setting": {**cfg.as_dict(), "steps": steps},
-        "reference_curve": {
-            "start": float(recorded[0]),
-            "min": float(recorded.min()),
-            "min_step": int(np.argmin(recorded)),
-            "end": float(recorded[-1]),
-            "end_step": steps - 1,
-        },
+        "reference_curve": ref,
         "iteration": it.summary(),
         "ode_softmax": ode.summary(),
         "ode_exp": {k: v for k, v in ode_exp.summary().items() if k != "t90"},
@@ -177,7 +178,6 @@ def _entropy(quick: bool = False, setting: str | None = None) -> Figure:
     ok = bool(
         it.shape.drop_then_rise and ode.shape.drop_then_rise and lin.shape.only_falls and not lin.shape.drop_then_rise
     )
-    ref = data["reference_curve"]
     text = (
         f"sparse then dense ({cfg.name} setting: M={M}, T={T:g}, eta={eta:g}, {steps} steps; {cfg.source})\n"
         f"  entropy: start {ref['start']:.6f} (ln {M}), minimum {ref['min']:.6f} at step {ref['min_step']} "

@@ -178,7 +178,9 @@ class InvariantCheckConfig:
 
     def __post_init__(self) -> None:
         if self.setting not in FIG2_SETTINGS:
-            raise UnknownNameError(f"unknown Fig. 2 setting {self.setting!r}; expected one of: {', '.join(FIG2_SETTINGS)}")
+            raise UnknownNameError(
+                f"unknown Fig. 2 setting {self.setting!r}; expected one of: {', '.join(FIG2_SETTINGS)}"
+            )
         if not (self.lr > 0 and self.steps >= 1 and self.record_every >= 1):
             raise InvalidArgument(
                 f"expected lr > 0, steps >= 1, record_every >= 1; got {self.lr}, {self.steps}, {self.record_every}"
