@@ -131,7 +131,9 @@ def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Cas
         settings,
         seed=seed,
     )
-    flow, _ = compile_spec_flow(concrete, invariants=_quantities(theorem, concrete))
+    flow, _ = compile_spec_flow(
+        concrete, invariants=lambda: _quantities(theorem, concrete), invariants_key=f"catalogue:{theorem.name}"
+    )
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=seed + 1)
     to_state = projector(ref, flow)
     values = referee_values(ref, theta0, Q)
@@ -230,7 +232,12 @@ def _compiled_generic(theorem: Theorem) -> tuple[ModelSpec, CompiledFlow]:
         return _COMPILED[theorem]
     spec = theorem.largest_spec()
     spec = replace(spec, loss=concretise(spec.loss))
-    out = spec, compile_spec_flow(spec, invariants=_quantities(theorem, spec))[0]
+    out = (
+        spec,
+        compile_spec_flow(
+            spec, invariants=lambda: _quantities(theorem, spec), invariants_key=f"catalogue:{theorem.name}"
+        )[0],
+    )
     _COMPILED[theorem] = out
     return out
 

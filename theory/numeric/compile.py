@@ -220,13 +220,29 @@ def _flow_from_record(record: dict, spec: Any) -> CompiledFlow:
 
 
 def compile_spec_flow(
-    spec: Any, *, invariants: Mapping[str, sp.Expr | Sequence[sp.Expr]] | None = None
+    spec: Any,
+    *,
+    invariants: Mapping[str, sp.Expr | Sequence[sp.Expr]]
+    | Callable[[], Mapping[str, sp.Expr | Sequence[sp.Expr]]]
+    | None = None,
+    invariants_key: str | None = None,
 ) -> tuple[CompiledFlow, str]:
     """``compile_flow(derive_flow(spec), invariants=...)``, cached (:mod:`theory.numeric.flow_cache`).
 
     The key is the spec's content (loss, parameter groups with rates and metrics, data,
     constants, as ``sympy.srepr``) and the invariants'; a hit in memory or on disk does no
     symbolic work (the Jacobian, used only by implicit solvers, is derived on first use).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    invariants : mapping, or a callable returning one, optional
+        Quantities to compile with the flow.  A callable is called only on a cache miss (its
+        own symbolic work is saved too); then ``invariants_key`` must name what it returns
+        (e.g. the catalogue entry): the key holds that name, not the expressions, and the
+        source fingerprint covers the code that builds them.
+    invariants_key : str, optional
+        Required with a callable ``invariants``.
 
     Returns
     -------
@@ -243,11 +259,23 @@ def compile_spec_flow(
         sp.srepr(tuple(spec.data)),
         sp.srepr(tuple(spec.constants)),
     ]
-    parts += [f"{name}={sp.srepr(q)}" for name, q in sorted((invariants or {}).items())]
+    make: Callable[[], Mapping[str, sp.Expr | Sequence[sp.Expr]] | None]
+    if callable(invariants):
+        if not invariants_key:
+            raise InvalidArgument("a callable `invariants` needs `invariants_key` naming what it returns")
+        parts.append(f"invariants-from:{invariants_key}")
+        make = invariants
+    else:
+        parts += [f"{name}={sp.srepr(q)}" for name, q in sorted((invariants or {}).items())]
+        fixed = invariants
+
+        def make() -> Mapping[str, sp.Expr | Sequence[sp.Expr]] | None:
+            return fixed
+
     key = content_key("compiled-flow", *parts)
     return cached(
         key,
-        lambda: compile_flow(derive_flow(spec), invariants=invariants),
+        lambda: compile_flow(derive_flow(spec), invariants=make()),
         CompiledFlow.as_record,
         lambda record: _flow_from_record(record, spec),
     )

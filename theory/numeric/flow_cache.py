@@ -7,9 +7,10 @@ source (the project's own printers: :mod:`theory.numeric.indexed_print` and SymP
 :func:`theory.numeric.compile.compile_source`, never pickled (pickling lambdified functions
 does not work, and a pickle would run arbitrary code on load).
 
-Key.  ``sha256`` over :data:`CACHE_VERSION`, a fingerprint of the source files that produce
-the generated code (every ``.py`` under ``theory/models``, ``theory/symbolic``,
-``theory/numeric``: editing the toolkit invalidates the cache) and the content of what is
+Key.  ``sha256`` over :data:`CACHE_VERSION`, a fingerprint of the toolkit's source (every
+``.py`` of the package, and of the ``derivations/`` folder in a source checkout: editing any of
+it invalidates the cache, since models, theorem quantities and printers all shape the
+generated code) and the content of what is
 compiled (the model spec's loss, parameter groups, data and constants as ``sympy.srepr``, and
 the watched invariants; for the index-form JoMA flow its attention and activation).
 
@@ -54,13 +55,14 @@ def cache_dir() -> Path | None:
 
 
 def _fingerprint() -> str:
-    """Hash of the source files that generate compiled code (computed once per process)."""
+    """Hash of the toolkit's source files (computed once per process, ~10 ms)."""
     if not _FINGERPRINT:
         root = Path(__file__).resolve().parents[1]
         h = hashlib.sha256()
-        for sub in ("models", "symbolic", "numeric"):
-            for path in sorted((root / sub).rglob("*.py")):
-                h.update(path.relative_to(root).as_posix().encode())
+        # the package, and the derivations folder of a source checkout (in a wheel it is inside)
+        for base in (root, root.parent / "derivations"):
+            for path in sorted(base.rglob("*.py")) if base.is_dir() else ():
+                h.update(path.relative_to(base.parent).as_posix().encode())
                 h.update(path.read_bytes())
         _FINGERPRINT.append(h.hexdigest())
     return _FINGERPRINT[0]
