@@ -29,8 +29,10 @@ Two settings (``InvariantCheckConfig.setting``):
   contextual tokens (10 "distinct", 10 "common"), :math:`K = 20` classes with one sample each
   (sample :math:`i` has label :math:`i`), token frequencies :math:`X_{li}` uniform in
   :math:`[0, 1/2)` with the distinct tokens' column :math:`i` replaced by
-  :math:`e^{-(l - 10 i/K)^2/30}`, each column normalised; embeddings the first columns of the
-  identity in :math:`d = 30`; *linear* MLP (the output is :math:`F^\\top W`), cross-entropy;
+  :math:`e^{-(l - 10 i/K)^2/30}`, each column normalised; orthonormal embeddings in :math:`d = 30`
+  (the script takes the first columns of the identity, here a random orthonormal set: the
+  dynamics only see inner products, so the two are equivalent); *linear* MLP (the output is
+  :math:`F^\\top W`), cross-entropy;
   :math:`W, z \\sim \\mathcal N(0, 10^{-4})`; SGD, lr 0.1 on both, 2000 steps, :math:`T = 0.5`.
   The script is unseeded (no ``manual_seed``), so its exact draw cannot be reproduced; the
   seed here draws the same distributions.  It plots the *centred* normalised correlation of

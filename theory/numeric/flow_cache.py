@@ -132,8 +132,8 @@ def cached(
     if payload is not None:
         try:
             obj = from_record(payload)
-        except (KeyError, TypeError, ValueError, SyntaxError, NameError):
-            obj = None  # a record of an older layout under the same version: recompute
+        except Exception:  # the cache is only a shortcut: any failure to rebuild means recompute
+            obj = None
         if obj is not None:
             _MEMORY[key] = obj
             _STATS["disk"] += 1
