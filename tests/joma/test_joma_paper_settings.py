@@ -85,3 +85,15 @@ def test_fig2_toolkit_setting_falls_outside_the_band() -> None:
     # negative control: the toolkit's earlier set-up (tanh MLP, 400 samples) is another experiment
     res = invariant_check(setting="toolkit", steps=600, record_every=600)
     assert not FIG2_NC_BAND[0] <= res["final"]["nc_paper"] <= FIG2_NC_BAND[1]
+
+
+def test_cli_setting_option(tmp_path, capsys) -> None:
+    import json
+
+    from theory.cli import main
+
+    assert main(["figure", "joma-entropy", "--quick", "--setting", "toolkit", "--out", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["setting"]["name"] == "toolkit"
+    assert main(["figure", "joma-entropy", "--quick", "--setting", "nope", "--out", str(tmp_path)]) == 2
+    assert "setting" in capsys.readouterr().err
+    assert main(["figure", "joma-linear", "--quick", "--setting", "paper", "--out", str(tmp_path)]) == 2
