@@ -69,6 +69,9 @@ class SyntheticConfig:
         Epochs of each ablation run (FC only).
     sweep : bool
         Also run the side-condition sweep, with ``sweep_epochs`` and ``sweep_sentences``.
+    fc_init : {"code", "scaled"}
+        The fixed classifier's start: the published code's (standard normal, diagonal 1;
+        default) or :math:`\\mathcal N(0, 1/d_e)` (:func:`theory.lu.classifiers.init_classifier`).
     """
 
     classifier: str = "FC"
@@ -85,6 +88,7 @@ class SyntheticConfig:
     sweep: bool = False
     sweep_epochs: int = 1000
     sweep_sentences: int = 5000
+    fc_init: str = "code"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lrs", tuple(float(x) for x in self.lrs))
@@ -124,10 +128,10 @@ def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -
     )
     ident = core_identity()
     data = make_synthetic(n_sentences=n_sentences, n_nontopic=n_nontopic, m=m, seed=seed)
-    study = IdentityStudyConfig(lrs=lrs, horizon=horizon, d=d, seed=seed)
+    study = IdentityStudyConfig(lrs=lrs, horizon=horizon, d=d, seed=seed, fc_init=cfg.fc_init)
     ident_q_fixed, hist_exact = identity_study(data, classifier, ident, study)
     ident_q_trained, hist_ctrl = identity_study(data, classifier, ident, replace(study, train_query=True))
-    conv_config = ConvergenceStudyConfig(epochs=epochs, lr=lr, d=d, seed=seed)
+    conv_config = ConvergenceStudyConfig(epochs=epochs, lr=lr, d=d, seed=seed, fc_init=cfg.fc_init)
     conv, hist_conv = convergence_study(data, classifier, ident, conv_config)
     slope_ok = SLOPE_BAND[0] <= ident_q_fixed["slope"] <= SLOPE_BAND[1]
     ratio = ident_q_trained["max_rel_drift"][-1] / max(ident_q_fixed["max_rel_drift"][-1], 1e-300)
@@ -156,7 +160,7 @@ def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -
     if classifier == "FC":
         checks["scores_monotone"] = conv["scores_monotone"]
         checks["topic_attention_rises"] = conv["topic_attention"][1] > conv["topic_attention"][0]
-        abl = ablation_study(data, epochs=ablation_epochs, lr=lr, d=d, seed=seed)
+        abl = ablation_study(data, epochs=ablation_epochs, lr=lr, d=d, seed=seed, fc_init=cfg.fc_init)
         out["ablations"] = abl
         checks["mutual_promotion"] = abl["mutual_promotion"]
     if sweep:
