@@ -29,6 +29,7 @@ LU_NOTATION = (
 __all__ = [
     "add_general_section",
     "conservation_chain",
+    "discovered_chain",
     "discovered_components",
     "dot_symbols",
     "flow_rows",
@@ -89,6 +90,24 @@ def discovered_components(spec: ModelSpec, targets: list, degree: int = 2) -> li
             out.append(sp.expand(sp.Add(*(sp.together(c) * q for c, q in zip(a, laws, strict=True)))))
         _DISCOVERED[key] = out
     return list(_DISCOVERED[key])
+
+
+def discovered_chain(d: Derivation, found: object, statement: object, target: str) -> None:
+    """The derivation step "the ansatz finds this law; it is the theorem's statement"."""
+    import sympy as sp
+
+    chain = d.chain(
+        "Without a chosen observable: every conserved polynomial of degree at most 2 (exact linear "
+        f"algebra on the flow), normalised to coefficient 1 on ${target}$:",
+        r"Q_1",
+        found,
+        "the law found by the degree-2 ansatz",
+        value=found,
+    )
+    if sp.expand(found - statement) == 0:  # type: ignore[operator]
+        chain.remark("This is the theorem's statement, term for term.")
+    else:
+        chain.then(statement, "the theorem's statement")
 
 
 def joma_sizes() -> tuple[dict, ...]:

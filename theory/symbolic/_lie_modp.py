@@ -170,53 +170,39 @@ class Lift:
         memo[e] = out
         return out
 
-    def _exp(self, arg: sp.Expr, values: dict) -> tuple[Poly, Poly]:
-        """``exp(arg)`` as a product of integer powers of generators (``Refine`` if one is missing)."""
-        exact = arg.xreplace({s: v for s, v in values.items() if s in arg.free_symbols})
-        exact = exact.replace(lambda e: isinstance(e, sp.exp), lambda e: self._as_generators(e.args[0]))
+    def _powers(self, arg: sp.Expr) -> list[tuple[int, int]]:
+        """``exp(arg)`` as ``[(generator index, integer power)]``; :class:`Refine` names missing generators."""
         try:
-            poly = sp.Poly(exact, *self.lifted, domain=sp.QQ)
+            poly = sp.Poly(arg, *self.lifted, domain=sp.QQ)
         except (sp.PolynomialError, sp.CoercionFailed) as exc:
             raise NotLiftable(f"exponent {arg} is not a polynomial of the state and generators") from exc
-        terms = []
+        out: list[tuple[int, int]] = []
         updates: dict[sp.Expr, int] = {}
         for mono, c in poly.terms():
             m = sp.Mul(*(s**k for s, k in zip(self.lifted, mono, strict=True)))
             if m == 1:
                 raise NotLiftable(f"exponent {arg} has a constant term")
-            L = self.table.get(m, 1)
-            if not (sp.Rational(c) * L).is_Integer:
-                updates[m] = math.lcm(L, int(sp.Rational(c).q))
-            elif m not in self.table:
-                updates[m] = L
-            terms.append((m, sp.Rational(c)))
-        if updates:
-            raise Refine(updates)
-        num, den = self.one, self.one
-        for m, c in terms:
-            k, L = self.by_monomial[m]
-            power = int(c * L)
-            g = self.gens[self.D + k] ** abs(power)
-            num, den = (num * g, den) if power > 0 else (num, den * g)
-        return num, den
-
-    def _as_generators(self, arg: sp.Expr) -> sp.Expr:
-        """``exp(arg)`` (inner exponentials already rewritten) as a SymPy product of generator symbols."""
-        poly = sp.Poly(arg, *self.lifted, domain=sp.QQ)
-        out = sp.Integer(1)
-        updates: dict[sp.Expr, int] = {}
-        for mono, c in poly.terms():
-            m = sp.Mul(*(s**k for s, k in zip(self.lifted, mono, strict=True)))
-            if m == 1:
-                raise NotLiftable(f"exponent {arg} has a constant term")
-            L = self.table.get(m, 1)
-            if m not in self.table or not (sp.Rational(c) * L).is_Integer:
-                updates[m] = math.lcm(L, int(sp.Rational(c).q))
-                continue
-            out *= self.esyms[self.by_monomial[m][0]] ** int(sp.Rational(c) * L)
+            L, q = self.table.get(m, 1), sp.Rational(c)
+            if m not in self.table or not (q * L).is_Integer:
+                updates[m] = math.lcm(L, int(q.q))
+            else:
+                out.append((self.by_monomial[m][0], int(q * L)))
         if updates:
             raise Refine(updates)
         return out
+
+    def _exp(self, arg: sp.Expr, values: dict) -> tuple[Poly, Poly]:
+        """``exp(arg)`` as a quotient of products of generators (inner exponentials rewritten first)."""
+        exact = arg.xreplace({s: v for s, v in values.items() if s in arg.free_symbols})
+        exact = exact.replace(
+            lambda e: isinstance(e, sp.exp),
+            lambda e: sp.Mul(*(self.esyms[k] ** p for k, p in self._powers(e.args[0]))),
+        )
+        num, den = self.one, self.one
+        for k, power in self._powers(exact):
+            g = self.gens[self.D + k] ** abs(power)
+            num, den = (num * g, den) if power > 0 else (num, den * g)
+        return num, den
 
     # ------------------------------------------------------------------ calculus at a point
 
