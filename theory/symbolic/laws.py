@@ -30,6 +30,7 @@ import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
 from ..errors import InvalidArgument
+from ._laws_modp import modular_laws
 from .flow import Flow
 from .zero import normal_forms
 
@@ -53,7 +54,8 @@ class PolynomialLaws:
     unknowns : int
         Monomials in the ansatz.
     equations : int
-        Rows of the linear system (monomials of the atoms).
+        Rows of the linear system (monomials of the atoms; on the modular route of
+        :mod:`theory.symbolic._laws_modp`, the random evaluations used).
     """
 
     laws: tuple[sp.Expr, ...]
@@ -103,6 +105,15 @@ def _cofactors(denominators: list[sp.Expr]) -> list[sp.Expr]:
         cof = sp.Mul(*(b ** (e - d.get(b, 0)) for b, e in top.items() if e > d.get(b, 0)))
         out.append(sp.expand(cof / numeric))
     return out
+
+
+def _primitive(law: sp.Expr, monos: Sequence[sp.Expr]) -> sp.Expr:
+    """``law`` scaled so that its first monomial (in the ansatz order) has coefficient 1."""
+    variables = sorted(set().union(*(m.free_symbols for m in monos)), key=sp.default_sort_key)
+    poly = sp.Poly(sp.expand(law), *variables)
+    coeffs = [(poly.coeff_monomial(m), m) for m in monos]
+    lead = next(c for c, _ in coeffs if c != 0)
+    return sp.Add(*(sp.factor(sp.together(c / lead)) * m for c, m in coeffs if c != 0))
 
 
 def polynomial_laws(
@@ -155,15 +166,16 @@ def polynomial_laws(
             f"max_unknowns={max_unknowns}; lower the degree or pass fewer variables"
         )
     monos = monomials(variables, degree)
+    fast = modular_laws(flow, monos)  # proposes over GF(p), every law verified symbolically; else None
+    if fast is not None:
+        return PolynomialLaws(tuple(_primitive(law, monos) for law in fast[0]), degree, len(monos), fast[1])
     velocity = flow.velocity()
     ders = [sp.Add(*(sp.diff(m, s) * velocity[s] for s in m.free_symbols)) for m in monos]
     vectors, rows = null_combinations(ders, set(flow.spec.constants), max_terms)
     laws: list[sp.Expr] = []
     for vec in vectors:
-        coeffs = [sp.factor(sp.together(c)) for c in vec]
-        lead = next(c for c in coeffs if c != 0)  # the first monomial of the ansatz gets coefficient 1
-        law = sp.Add(*(sp.factor(c / lead) * m for c, m in zip(coeffs, monos, strict=True) if c != 0))
-        laws.append(law)
+        law = sp.Add(*(sp.factor(sp.together(c)) * m for c, m in zip(vec, monos, strict=True) if c != 0))
+        laws.append(_primitive(law, monos))
     return PolynomialLaws(tuple(laws), degree, len(monos), rows)
 
 
