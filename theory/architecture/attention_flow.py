@@ -67,8 +67,10 @@ METHODS = ("fast", "networkx", "reference")
 class FlowResult:
     """Per-pair flow values ``values[a, b]`` from output ``outputs[a]`` to input ``inputs[b]``.
 
-    ``max_gap`` is the largest certified bound on ``|value - exact|`` (0 for exact methods);
-    ``fallbacks`` counts pairs recomputed exactly because their gap exceeded the tolerance.
+    ``gaps[a, b]`` bounds the error of ``values[a, b]``: ``0 <= value - maxflow <= gap``
+    (0 for the float methods and fallback pairs, up to float64 roundoff); ``max_gap`` is the
+    largest; ``fallbacks`` counts pairs recomputed in floating point because their gap
+    stayed above the tolerance.
     """
 
     values: np.ndarray
@@ -78,6 +80,7 @@ class FlowResult:
     max_gap: float
     fallbacks: int
     seconds: float
+    gaps: np.ndarray
 
     def normalized(self) -> np.ndarray:
         """Rows scaled to sum to 1, as Abnar & Zuidema's code reports flow."""
@@ -176,20 +179,22 @@ def _init_worker(capacities: np.ndarray, method: str, tol: float) -> None:
     _WORKER.update(cap=capacities, method=method, tol=tol, fast=None, nx=None)
 
 
-def _solve_pairs(pairs: list[tuple[int, int]]) -> tuple[list[float], float, int]:
-    """Values, largest certified gap, and fallbacks of a chunk of pairs (worker side)."""
+def _solve_pairs(pairs: list[tuple[int, int]]) -> tuple[list[float], list[float], int]:
+    """Values, certified gaps, and fallbacks of a chunk of pairs (worker side)."""
     method, tol = _WORKER["method"], _WORKER["tol"]
     if method != "fast" and _WORKER["nx"] is None:
         _WORKER["nx"] = _PairSolver(_WORKER["cap"])
     if method == "fast" and _WORKER["fast"] is None:
         _WORKER["fast"] = LayeredSolver(_WORKER["cap"])
     vals: list[float] = []
-    max_gap, fallbacks = 0.0, 0
+    gaps: list[float] = []
+    fallbacks = 0
     for i, j in pairs:
+        value, gap = 0.0, 0.0
         if method == "reference":
-            vals.append(_WORKER["nx"].reference(i, j))
+            value = _WORKER["nx"].reference(i, j)
         elif method == "networkx":
-            vals.append(_WORKER["nx"].exact(i, j))
+            value = _WORKER["nx"].exact(i, j)
         else:
             value, gap = _WORKER["fast"].solve(i, j, tol)
             if gap > tol * value:
@@ -197,9 +202,9 @@ def _solve_pairs(pairs: list[tuple[int, int]]) -> tuple[list[float], float, int]
                     _WORKER["nx"] = _PairSolver(_WORKER["cap"])
                 value, gap = _WORKER["nx"].exact(i, j), 0.0
                 fallbacks += 1
-            vals.append(value)
-            max_gap = max(max_gap, gap)
-    return vals, max_gap, fallbacks
+        vals.append(value)
+        gaps.append(gap)
+    return vals, gaps, fallbacks
 
 
 def max_flow_edges(capacities: np.ndarray, output: int, input_: int) -> tuple[float, sp.csr_matrix]:
@@ -233,14 +238,15 @@ def _chunks(pairs: list[tuple[int, int]], workers: int) -> list[list[tuple[int, 
 
 
 def _run(cap: np.ndarray, pairs: list[tuple[int, int]], method: str, tol: float, workers: int, bar) -> tuple:
-    vals: dict[int, list[float]] = {}
+    """``(values, gaps, fallbacks)`` of ``pairs`` in order, in-process or over ``workers``."""
+    parts: dict[int, tuple[list[float], list[float]]] = {}
     chunks = _chunks(pairs, workers)
-    gap, fb = 0.0, 0
+    fb = 0
     if workers == 1:
         _init_worker(cap, method, tol)
         for k, chunk in enumerate(chunks):
-            vals[k], g, f = _solve_pairs(chunk)
-            gap, fb = max(gap, g), fb + f
+            v, g, f = _solve_pairs(chunk)
+            parts[k], fb = (v, g), fb + f
             bar.update(len(chunk))
         _WORKER.clear()
     else:
@@ -248,11 +254,12 @@ def _run(cap: np.ndarray, pairs: list[tuple[int, int]], method: str, tol: float,
             futures = {pool.submit(_solve_pairs, chunk): k for k, chunk in enumerate(chunks)}
             for fut in as_completed(futures):
                 k = futures[fut]
-                vals[k], g, f = fut.result()
-                gap, fb = max(gap, g), fb + f
+                v, g, f = fut.result()
+                parts[k], fb = (v, g), fb + f
                 bar.update(len(chunks[k]))
-    flat = [v for k in range(len(chunks)) for v in vals[k]]
-    return np.asarray(flat, dtype=np.float64), gap, fb
+    vals = np.asarray([v for k in range(len(chunks)) for v in parts[k][0]], dtype=np.float64)
+    gaps = np.asarray([g for k in range(len(chunks)) for g in parts[k][1]], dtype=np.float64)
+    return vals, gaps, fb
 
 
 def attention_flow(
@@ -322,13 +329,14 @@ def attention_flow(
     disable = None if show else True  # None: tqdm hides the bar when stderr is not a terminal
     with tqdm(total=len(pairs), desc=f"attention flow ({method})", unit="pair", disable=disable,
               file=sys.stderr, leave=False) as bar:  # fmt: skip
-        flat, gap, fb = _run(cap, pairs, method, tol, workers, bar)
+        flat, gaps, fb = _run(cap, pairs, method, tol, workers, bar)
     return FlowResult(
         values=flat.reshape(len(outs), len(ins)),
         outputs=tuple(outs),
         inputs=tuple(ins),
         method=method,
-        max_gap=float(gap),
+        max_gap=float(gaps.max(initial=0.0)),
         fallbacks=int(fb),
         seconds=time.perf_counter() - t0,
+        gaps=gaps.reshape(len(outs), len(ins)),
     )

@@ -133,6 +133,33 @@ class LayeredSolver:
             return np.zeros(key.size)
         return np.where(fkey[at] == key, f.data[at], 0).astype(np.float64)
 
+    def _first_cut(
+        self, flow: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, icap: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Edge flows and the residual graph's source side after round 1, without a search.
+
+        Every edge goes from a higher to a lower node index (layer ``l`` to ``l - 1``), so in
+        SciPy's flow matrix (the pair graph plus reverse entries, zeros kept, sorted) the
+        entries below the diagonal are exactly the edges, in CSR order.
+        """
+        f = flow.tocsr()
+        if not f.has_sorted_indices:
+            f.sort_indices()
+        frows = np.repeat(np.arange(f.shape[0], dtype=np.int32), np.diff(f.indptr))
+        lower = f.indices < frows
+        if int(lower.sum()) != rows.size:  # structure not as expected: align by search
+            fint = self._edge_flow(f, rows, cols)
+            return fint, self._cut(rows, cols, icap - fint, fint)
+        fint = f.data[lower].astype(np.float64)
+        resid = np.zeros(f.data.size)
+        resid[lower] = icap - fint  # forward residual
+        resid[~lower] = -f.data[~lower]  # reverse entry (v, u): the flow on u -> v
+        adj = sp.csr_matrix(((resid > 0).astype(np.int8), f.indices, f.indptr), shape=f.shape)
+        adj.eliminate_zeros()
+        side = np.zeros(self.size, dtype=bool)
+        side[breadth_first_order(adj, self.size - 1, directed=True, return_predecessors=False)] = True
+        return fint, side
+
     def _cut(self, rows: np.ndarray, cols: np.ndarray, resid_fwd: np.ndarray, resid_bwd: np.ndarray) -> np.ndarray:
         """Source side of the minimum cut: nodes reachable from ``s`` in the residual graph."""
         fwd, bwd = resid_fwd > 0, resid_bwd > 0
@@ -163,8 +190,7 @@ class LayeredSolver:
             return hi, max(hi - lo, 0.0)
         rows = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(indptr))
         cols = indices
-        fint = self._edge_flow(res.flow, rows, cols)
-        side = self._cut(rows, cols, icap - fint, fint)
+        fint, side = self._first_cut(res.flow, rows, cols, icap)
         hi = min(hi, float(fcap[side[rows] & ~side[cols]].sum()))
         flow = fint / SCALE  # feasible for the float capacities (rounded down)
         for _ in range(MAX_REFINE):

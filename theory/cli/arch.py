@@ -287,6 +287,7 @@ def _summary(stack, args: argparse.Namespace) -> tuple[dict, dict]:
         full[list(f.outputs)] = f.values
         out["flow"].update(distance_quantiles(full, rows=list(f.outputs)))
         arrays["flow"] = f.values
+        arrays["flow_gap"] = f.gaps
     return out, arrays
 
 
