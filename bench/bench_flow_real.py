@@ -6,7 +6,7 @@ Maps (6 layers, residual 0.5 as in Abnar & Zuidema 2020):
 
 * real - the packaged all-MiniLM-L6-v2 (12 heads averaged) on SST dev sentences joined into
   one text, truncated to n tokens (a built-in paragraph when the SST data is absent);
-* random - dense rows drawn from Dirichlet(0.01): every weight positive but most tiny, so the
+* random - dense rows drawn from Dirichlet(0.01) (+ 1e-9): every weight positive but most tiny, so the
   minimum cut is *not* one of the two trivial cuts for most pairs (the old benchmark's
   Dirichlet-like rows made every value equal to a trivial cut; the share is printed).
 
@@ -65,8 +65,9 @@ def real_maps(n: int, sst_dir: str) -> np.ndarray:
 def random_maps(n: int, seed: int) -> np.ndarray:
     """Dense Dirichlet(0.01) rows (L, n, n): positive everywhere, mass on a few keys."""
     rng = np.random.default_rng(seed)
-    a = rng.dirichlet(np.full(n, 0.01), size=(LAYERS, n))
-    a = np.maximum(a, 1e-300)  # Dirichlet(0.01) underflows some entries to 0: keep the graph dense
+    # Dirichlet(0.01) underflows some weights to 0; + 1e-9 keeps the graph dense (and networkx's
+    # preflow-push raises ValueError on capacities near 1e-300)
+    a = rng.dirichlet(np.full(n, 0.01), size=(LAYERS, n)) + 1e-9
     return a / a.sum(-1, keepdims=True)
 
 

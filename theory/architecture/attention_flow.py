@@ -297,8 +297,8 @@ def attention_flow(
     workers : int
         Processes to split the pairs over.
     progress : bool, optional
-        tqdm bar on stderr; default: on for more than 2000 pairs (tqdm hides it when
-        stderr is not a terminal).
+        tqdm bar (pairs done, rate, time left) on stderr.  ``None`` (default): on for more
+        than 2000 pairs when stderr is a terminal; ``True``: always; ``False``: never.
     """
     if method not in METHODS:
         raise InvalidArgument(f"unknown flow method {method!r}; expected one of {METHODS}")
@@ -325,8 +325,8 @@ def attention_flow(
     t0 = time.perf_counter()
     pairs = [(i, j) for i in outs for j in ins]
     workers = max(1, min(workers, len(pairs), os.cpu_count() or 1))
-    show = len(pairs) > 2000 if progress is None else progress
-    disable = None if show else True  # None: tqdm hides the bar when stderr is not a terminal
+    # auto: a bar for long runs, hidden by tqdm when stderr is not a terminal; True forces it
+    disable = (None if len(pairs) > 2000 else True) if progress is None else not progress
     with tqdm(total=len(pairs), desc=f"attention flow ({method})", unit="pair", disable=disable,
               file=sys.stderr, leave=False) as bar:  # fmt: skip
         flat, gaps, fb = _run(cap, pairs, method, tol, workers, bar)
