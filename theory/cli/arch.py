@@ -341,13 +341,13 @@ def _run_attention_flow(args: argparse.Namespace) -> Result:
         synthetic_attention,
     )
 
+    if (args.text_file is not None or args.text is not None) and args.model is None:
+        raise InvalidArgument("--text-file / --text need --model (minilm or a local Hugging Face model folder)")
     sources = [x is not None for x in (args.path, args.synthetic, args.minilm, args.model)]
     if sum(sources) != 1:
         raise InvalidArgument(
             "give exactly one input: an .npz path, --synthetic MASK, --minilm K or --model NAME_OR_DIR"
         )
-    if (args.text_file is not None or args.text is not None) and args.model is None:
-        raise InvalidArgument("--text-file / --text need --model (minilm or a local Hugging Face model folder)")
     if args.model is not None and (args.text_file is None) == (args.text is None):
         raise InvalidArgument("--model needs exactly one of --text-file FILE or --text TEXT")
     if not 0.0 <= args.residual <= 1.0:
