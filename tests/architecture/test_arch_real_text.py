@@ -65,7 +65,7 @@ def test_position_limit_is_a_clear_error_and_reachable(packaged) -> None:
 def test_bad_model_arguments_are_one_line_errors(tmp_path, monkeypatch) -> None:
     with pytest.raises(InvalidArgument, match="not found"):
         model_attention(tmp_path / "missing", TEXT)
-    with pytest.raises(InvalidArgument, match="no config.json"):
+    with pytest.raises(InvalidArgument, match=r"no config\.json"):
         model_attention(tmp_path, TEXT)
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(InvalidArgument, match="cannot load model") as info:
