@@ -105,15 +105,15 @@ def flow_capacity_graph(capacities: np.ndarray) -> sp.csr_matrix:
 def _support_reach(capacities: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``down[l][i]``: layer-``l`` nodes reachable from output ``i`` (top layer);
     ``up[l][j]``: layer-``l`` nodes that reach input ``j``.  Boolean ``(n, n)`` each."""
-    supp = [c > 0 for c in capacities]
+    supp = [(c > 0).astype(np.float64) for c in capacities]  # 0/1 products by BLAS: exact counts
     n_layers, n = len(supp), supp[0].shape[0]
     down: list[np.ndarray] = [np.zeros((n, n), bool) for _ in range(n_layers + 1)]
     down[n_layers] = np.eye(n, dtype=bool)
     for layer in range(n_layers, 0, -1):
-        down[layer - 1] = (down[layer].astype(np.int32) @ supp[layer - 1].astype(np.int32)) > 0
+        down[layer - 1] = (down[layer].astype(np.float64) @ supp[layer - 1]) > 0
     up: list[np.ndarray] = [np.eye(n, dtype=bool)]
     for layer in range(1, n_layers + 1):
-        up.append((up[layer - 1].astype(np.int32) @ supp[layer - 1].T.astype(np.int32)) > 0)
+        up.append((up[layer - 1].astype(np.float64) @ supp[layer - 1].T) > 0)
     return down, up
 
 
