@@ -133,32 +133,64 @@ class LayeredSolver:
             return np.zeros(key.size)
         return np.where(fkey[at] == key, f.data[at], 0).astype(np.float64)
 
-    def _first_cut(
-        self, flow: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, icap: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Edge flows and the residual graph's source side after round 1, without a search.
+    def _structure(self, flow: sp.csr_matrix, n_edges: int) -> tuple[sp.csr_matrix, np.ndarray] | None:
+        """SciPy's flow matrix (sorted) and the mask of its entries that are pair-graph edges.
 
         Every edge goes from a higher to a lower node index (layer ``l`` to ``l - 1``), so in
-        SciPy's flow matrix (the pair graph plus reverse entries, zeros kept, sorted) the
-        entries below the diagonal are exactly the edges, in CSR order.
+        the flow matrix (the pair graph plus reverse entries, zeros kept) the entries below the
+        diagonal are exactly the edges, in CSR order.  ``None`` if the structure differs.
         """
         f = flow.tocsr()
         if not f.has_sorted_indices:
             f.sort_indices()
         frows = np.repeat(np.arange(f.shape[0], dtype=np.int32), np.diff(f.indptr))
         lower = f.indices < frows
-        if int(lower.sum()) != rows.size:  # structure not as expected: align by search
-            fint = self._edge_flow(f, rows, cols)
-            return fint, self._cut(rows, cols, icap - fint, fint)
-        fint = f.data[lower].astype(np.float64)
-        resid = np.zeros(f.data.size)
-        resid[lower] = icap - fint  # forward residual
-        resid[~lower] = -f.data[~lower]  # reverse entry (v, u): the flow on u -> v
-        adj = sp.csr_matrix(((resid > 0).astype(np.int8), f.indices, f.indptr), shape=f.shape)
+        return (f, lower) if int(lower.sum()) == n_edges else None
+
+    def _side(self, f: sp.csr_matrix, resid: np.ndarray) -> np.ndarray:
+        """Source side of a minimum cut: nodes reachable from ``s`` through ``resid > 0``."""
+        # copies: eliminate_zeros works in place and would corrupt ``f``'s shared structure
+        adj = sp.csr_matrix(((resid > 0).astype(np.int8), f.indices.copy(), f.indptr.copy()), shape=f.shape)
         adj.eliminate_zeros()
         side = np.zeros(self.size, dtype=bool)
         side[breadth_first_order(adj, self.size - 1, directed=True, return_predecessors=False)] = True
-        return fint, side
+        return side
+
+    def _refine_structured(
+        self, f: sp.csr_matrix, lower: np.ndarray, fcap: np.ndarray, lo: float, hi: float, tol: float
+    ) -> tuple[float, float]:
+        """Round-1 cut and the refinements, all on the flow matrix's own sparsity structure.
+
+        ``flow`` is antisymmetric (entry ``(v, u)`` holds minus the flow on ``u -> v``), so the
+        residual of every entry is ``cap - flow`` with ``cap = 0`` on reverse entries.
+        """
+        rows = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(f.indptr))[lower]
+        cols = f.indices[lower]
+        cap = np.zeros(f.data.size)
+        cap[lower] = fcap
+        icap = np.zeros(f.data.size)
+        icap[lower] = np.floor(fcap * SCALE)
+        side = self._side(f, icap - f.data)
+        hi = min(hi, float(fcap[side[rows] & ~side[cols]].sum()))
+        flow = f.data / SCALE  # feasible for the float capacities (rounded down)
+        s, t = self.size - 1, 0
+        for _ in range(MAX_REFINE):
+            if hi - lo <= tol * hi:
+                break
+            bound = hi - lo
+            scale = SCALE / bound
+            w = np.floor(np.clip(cap - flow, 0.0, bound) * scale).astype(np.int32)
+            res = maximum_flow(sp.csr_matrix((w, f.indices, f.indptr), shape=f.shape), s, t, method="dinic")
+            f2 = res.flow.tocsr()
+            if not f2.has_sorted_indices:
+                f2.sort_indices()
+            if not (np.array_equal(f2.indptr, f.indptr) and np.array_equal(f2.indices, f.indices)):
+                break  # unexpected structure: stop refining (the caller falls back if needed)
+            lo += res.flow_value / scale
+            flow = flow + f2.data / scale
+            side = self._side(f, w - f2.data)
+            hi = min(hi, float(fcap[side[rows] & ~side[cols]].sum()))
+        return hi, max(hi - lo, 0.0)
 
     def _cut(self, rows: np.ndarray, cols: np.ndarray, resid_fwd: np.ndarray, resid_bwd: np.ndarray) -> np.ndarray:
         """Source side of the minimum cut: nodes reachable from ``s`` in the residual graph."""
@@ -188,11 +220,16 @@ class LayeredSolver:
         hi = self.trivial_cut(i, j)
         if hi - lo <= tol * hi:
             return hi, max(hi - lo, 0.0)
+        structured = self._structure(res.flow, fcap.size)
+        if structured is not None:
+            return self._refine_structured(*structured, fcap, lo, hi, tol)
+        # general path (SciPy changed its flow matrix layout): align by search, coo graphs
         rows = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(indptr))
         cols = indices
-        fint, side = self._first_cut(res.flow, rows, cols, icap)
+        fint = self._edge_flow(res.flow, rows, cols)
+        side = self._cut(rows, cols, icap - fint, fint)
         hi = min(hi, float(fcap[side[rows] & ~side[cols]].sum()))
-        flow = fint / SCALE  # feasible for the float capacities (rounded down)
+        flow = fint / SCALE
         for _ in range(MAX_REFINE):
             if hi - lo <= tol * hi:
                 break
