@@ -32,10 +32,15 @@ SciPy's Dinic (:func:`scipy.sparse.csgraph.maximum_flow`, in C) needs integer ca
 4. After ``MAX_REFINE`` refinements a pair still above ``tol`` is reported as not certified
    and the caller recomputes it with networkx preflow-push in floating point.
 
+The residual graphs reuse the sparsity structure of SciPy's flow matrix (the pair graph plus
+its reverse entries): every edge points from a higher to a lower node index, so the entries
+below the diagonal are the edges in CSR order, and no search or re-sort is needed per round.
+
 The bounds hold in exact arithmetic; float64 adds about one unit of roundoff (1e-16) per
-edge of the cut to either side.  A dedicated Dinic in NumPy would avoid the scaling but
-pay Python overhead per augmenting path; SciPy's compiled Dinic with one or two scaled
-rounds is both exact to the stated bound and fast.
+edge of the cut to either side.  Why not a float max-flow library: igraph's push-relabel
+(C, float capacities) measured 4-6x slower per pair than SciPy's Dinic here (16 vs 4 ms at
+n = 128, 550 vs 96 ms at n = 512, MiniLM maps), and networkx is 200-400x slower; a Dinic
+written in NumPy would pay Python overhead per augmenting path.
 """
 
 from __future__ import annotations
