@@ -93,6 +93,7 @@ class Discovery:
             "lie_rank": None if self.count is None else self.count.lie_rank,
             "bracket_depth": None if self.count is None else self.count.depth,
             "exact_rank": None if self.count is None else self.count.exact,
+            "closed": None if self.count is None else self.count.closed,
             "complete": self.complete,
             "count_note": self.count_note,
             "notes": list(self.notes),
@@ -160,6 +161,8 @@ def discover(
                 f"independent laws (brackets to depth {law_count.depth}, ranks {list(law_count.ranks)}, "
                 f"{'exact over GF(2^61-1)' if law_count.exact else '60-digit SVD'})"
             )
+            if not law_count.closed:
+                note += "; the rank still grew at the last depth, so this is only an upper bound"
             if instantiated:
                 note += "; counted with phi = tanh (the laws above hold for every phi, so they are counted among these)"
         except RankUndecided as exc:

@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "figure",
         help="compute a figure's numbers (JSON) and draw it (PNG + PDF with matplotlib)",
         description=f"Compute and draw one figure. Names: {names} (and any registered later). "
-        "Writes NAME.json always, NAME.png and NAME.pdf when matplotlib is installed.",
+        "Writes NAME.json always (the numbers and every curve drawn), NAME.png and NAME.pdf "
+        "(drawn from that JSON) when matplotlib is installed.",
     )
     p.add_argument("name", help="figure name, e.g. joma-invariant")
     p.add_argument("--out", default="figs", help="output directory, created if missing (default: %(default)s)")

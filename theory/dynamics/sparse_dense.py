@@ -68,10 +68,10 @@ class SparseDenseRun:
     extra: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
-        """Key numbers, JSON-able."""
+        """Key numbers, JSON-able (``H_limit`` is ``None`` when there is no fixed point: JSON holds no NaN)."""
         return {
             "shape": self.shape.as_dict(),
-            "H_limit": self.H_limit,
+            "H_limit": float(self.H_limit) if np.isfinite(self.H_limit) else None,
             "H_uniform": float(np.log(self.v.shape[1])),
             **self.extra,
         }

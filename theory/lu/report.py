@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._config import configure
-from ..errors import OptionalDependencyError
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
 from .identity import core_identity
@@ -286,21 +285,17 @@ def with_figures(report: Report, kind: Literal["synthetic", "sst"], out_dir: str
     Returns
     -------
     Report
-        ``report`` with ``data["plots"] = {"written": [paths]}`` and a ``figure:`` line per file;
-        without matplotlib, ``{"written": [], "skipped": reason}`` and a note instead (the JSON
-        numbers are complete without the figures).
+        ``report`` with ``data["plots"] = {"written": [paths]}`` (``lu-NAME.json`` beside each
+        ``lu-NAME.png`` / ``.pdf``) and a ``figure:`` line per file; without matplotlib only the
+        JSON files are written, ``data["plots"]["skipped"]`` says why and a note says how to
+        install it.
     """
     from .plots import sst_figures, synthetic_figures  # matplotlib itself is imported only when drawing
 
     draw = synthetic_figures if kind == "synthetic" else sst_figures
-    try:
-        files = draw(report.data, report.arrays, core_identity(), out_dir)
-    except OptionalDependencyError as exc:
-        msg = f"no figures: {exc} (the JSON numbers are complete without them)"
-        return replace(
-            report,
-            data={**report.data, "plots": {"written": [], "skipped": str(exc)}},
-            notes=(*report.notes, msg),
-        )
+    files, notes = draw(report.data, report.arrays, core_identity(), out_dir)
     text = report.text + "".join(f"\nfigure: {f}" for f in files)
+    if notes:
+        plots = {"written": files, "skipped": notes[0]}
+        return replace(report, data={**report.data, "plots": plots}, text=text, notes=(*report.notes, *notes))
     return replace(report, data={**report.data, "plots": {"written": files}}, text=text)
