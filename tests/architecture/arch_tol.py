@@ -26,3 +26,11 @@ FD_REL = 1e-6
 
 #: Real-model (float32 softmax) attention rows sum to 1 within ~1e-6.
 REAL_ROW_SUM = 1e-5
+
+#: Float64 roundoff of a flow value: a cut capacity or networkx's preflow-push sums at most a
+#: few thousand capacities <= 1 (n <= 64, L <= 6 here), so each side is off by < 1e-13.
+FLOW_ROUND = 1e-12
+
+#: Relative tolerance asked of the fast flow when the refinement is under test: far below
+#: the one-round gap (~n / 2**31 ~ 1e-8 relative here), far above FLOW_ROUND.
+FLOW_TIGHT = 1e-11

@@ -11,7 +11,8 @@ Stages, one module each:
 * :mod:`.params` - architecture specs and parameter counting;
 * :mod:`.scaling` - scaling laws with versioned, cited constants;
 * :mod:`.compare` - side-by-side comparison and verdict;
-* :mod:`.real_maps` - MiniLM attention on SST (optional extra ``minilm``).
+* :mod:`.real_maps` - real attention: the packaged MiniLM or a local Hugging Face model (extra ``minilm``);
+* :mod:`.flow_solver` - the certified per-pair max-flow on the layered graph.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .mask_spec import MaskSpecError, parse_mask
 from .masks import Mask
 from .params import ArchSpec, ArchSpecError, count_parameters, parse_arch
 from .reach import reach_intervals, reach_networkx, reach_residues, reach_sparse, stack
-from .real_maps import load_sst_sentences, minilm_attention
+from .real_maps import load_sst_sentences, minilm_attention, model_attention, read_text_file
 from .rollout import attention_entropy, distance_quantiles, residual_mix, rollout, rollout_row
 from .scaling import (
     LAWS,
@@ -72,6 +73,7 @@ __all__ = [
     "load_sst_sentences",
     "merge_heads",
     "minilm_attention",
+    "model_attention",
     "parse_arch",
     "parse_mask",
     "predict_loss",
@@ -79,6 +81,7 @@ __all__ = [
     "reach_networkx",
     "reach_residues",
     "reach_sparse",
+    "read_text_file",
     "receptive_field",
     "render_comparison",
     "residual_mix",

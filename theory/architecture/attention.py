@@ -102,9 +102,12 @@ def validate_attention(attn: np.ndarray, *, name: str = "attn") -> np.ndarray:
     return a
 
 
-def merge_heads(attn: np.ndarray) -> np.ndarray:
-    """Average heads: ``(L, H, n, n) -> (L, n, n)`` (Abnar & Zuidema 2020 do the same)."""
-    a = np.asarray(attn, dtype=np.float64)
+def merge_heads(attn: np.ndarray | AttentionStack) -> np.ndarray:
+    """Average heads: ``(L, H, n, n) -> (L, n, n)`` (Abnar & Zuidema 2020 do the same).
+
+    An :class:`AttentionStack` stands for its ``attn`` array.
+    """
+    a = np.asarray(attn.attn if isinstance(attn, AttentionStack) else attn, dtype=np.float64)
     return a.mean(axis=1) if a.ndim == 4 else a
 
 

@@ -11,40 +11,45 @@ super-source only gives the total, which is 1 for row-stochastic maps, not per-p
 Methods
 -------
 ``"fast"`` (default)
-    Per pair, on the subgraph of nodes that lie on some ``s -> t`` path (pruning), scipy's
-    Dinic max-flow on integer capacities :math:`\\lfloor S c \\rfloor`, ``S = 2^{30}``.
-    Rounding down keeps the integer flow feasible, so ``F / S`` is a *lower* bound; the
-    the two trivial cuts (all edges out of the source; all edges into the sink from nodes
-    the source reaches) are tried first, and when neither is within ``tol`` of ``F / S`` the
-    residual graph gives a minimum cut of the integer problem.  The *true* float capacity
-    ``U`` of the cut used is an *upper* bound (every cut bounds every flow).  We return ``U`` (it is exact
-    whenever that cut is also a true minimum cut, the usual case) with the certified
-    bound :math:`0 \\le U - \\mathrm{flow} \\le U - F/S \\le k / S` (``k`` = edges in the cut).
-    A pair whose certified gap exceeds ``tol`` is recomputed exactly in floating point
-    with networkx's preflow-push on the pruned subgraph.
+    :class:`~theory.architecture.flow_solver.LayeredSolver`: per pair, SciPy's compiled
+    Dinic on the pair's layered graph with capacities scaled to integers, a lower bound from
+    the integer flow and an upper bound from a cut (trivial or the integer problem's
+    minimum cut), refined by capacity scaling on the float residual graph until the
+    certified gap is at most ``tol`` times the value.  The value returned is the capacity of
+    a cut (exact whenever that cut is minimum, the usual case) and ``gap`` bounds
+    ``value - maxflow``.  A pair still above ``tol`` after the refinements is recomputed in
+    floating point by networkx preflow-push (counted in ``fallbacks``).
 ``"networkx"``
     networkx preflow-push per pair on the pruned float subgraph.
 ``"reference"``
     networkx Edmonds-Karp per pair on the whole graph, as in Abnar & Zuidema's code
     (minutes at n = 32; for checks and the benchmark only).
+
+Pairs are split over ``workers`` processes (each builds its solver once) and a tqdm
+progress bar on stderr counts pairs when ``progress`` is on.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+from scipy.sparse.csgraph import maximum_flow
+from tqdm import tqdm
 
 from ..errors import InvalidArgument
+from .flow_solver import SCALE, LayeredSolver
 from .rollout import residual_mix
 
 __all__ = [
+    "DEFAULT_TOL",
     "SCALE",
     "FlowResult",
     "attention_flow",
@@ -53,8 +58,8 @@ __all__ = [
     "max_flow_pair",
 ]
 
-#: Integer scale of capacities for scipy's max-flow (int32: total flow must stay < 2**31).
-SCALE = 2**30
+#: Default relative certified gap of the "fast" method (see :func:`attention_flow`).
+DEFAULT_TOL = 1e-6
 METHODS = ("fast", "networkx", "reference")
 
 
@@ -62,8 +67,10 @@ METHODS = ("fast", "networkx", "reference")
 class FlowResult:
     """Per-pair flow values ``values[a, b]`` from output ``outputs[a]`` to input ``inputs[b]``.
 
-    ``max_gap`` is the largest certified bound on ``|value - exact|`` (0 for exact methods);
-    ``fallbacks`` counts pairs recomputed exactly because their gap exceeded the tolerance.
+    ``gaps[a, b]`` bounds the error of ``values[a, b]``: ``0 <= value - maxflow <= gap``
+    (0 for the float methods and fallback pairs, up to float64 roundoff); ``max_gap`` is the
+    largest; ``fallbacks`` counts pairs recomputed in floating point because their gap
+    stayed above the tolerance.
     """
 
     values: np.ndarray
@@ -73,6 +80,7 @@ class FlowResult:
     max_gap: float
     fallbacks: int
     seconds: float
+    gaps: np.ndarray
 
     def normalized(self) -> np.ndarray:
         """Rows scaled to sum to 1, as Abnar & Zuidema's code reports flow."""
@@ -97,31 +105,27 @@ def flow_capacity_graph(capacities: np.ndarray) -> sp.csr_matrix:
 def _support_reach(capacities: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``down[l][i]``: layer-``l`` nodes reachable from output ``i`` (top layer);
     ``up[l][j]``: layer-``l`` nodes that reach input ``j``.  Boolean ``(n, n)`` each."""
-    supp = [c > 0 for c in capacities]
+    supp = [(c > 0).astype(np.float64) for c in capacities]  # 0/1 products by BLAS: exact counts
     n_layers, n = len(supp), supp[0].shape[0]
     down: list[np.ndarray] = [np.zeros((n, n), bool) for _ in range(n_layers + 1)]
     down[n_layers] = np.eye(n, dtype=bool)
     for layer in range(n_layers, 0, -1):
-        down[layer - 1] = (down[layer].astype(np.int32) @ supp[layer - 1].astype(np.int32)) > 0
+        down[layer - 1] = (down[layer].astype(np.float64) @ supp[layer - 1]) > 0
     up: list[np.ndarray] = [np.eye(n, dtype=bool)]
     for layer in range(1, n_layers + 1):
-        up.append((up[layer - 1].astype(np.int32) @ supp[layer - 1].T.astype(np.int32)) > 0)
+        up.append((up[layer - 1].astype(np.float64) @ supp[layer - 1].T) > 0)
     return down, up
 
 
 class _PairSolver:
-    """Reusable per-graph state for the per-pair max-flows."""
+    """networkx per-pair solvers (the exact float baselines) on one graph."""
 
     def __init__(self, capacities: np.ndarray) -> None:
         self.cap = np.asarray(capacities, dtype=np.float64)
         self.n_layers, self.n, _ = self.cap.shape
         self.graph = flow_capacity_graph(self.cap)
-        self.igraph = self.graph.copy()
-        self.igraph.data = np.floor(self.graph.data * SCALE).astype(np.int32)
-        self.fcoo = self.graph.tocoo()
         self.down, self.up = _support_reach(self.cap)
         self._nx_full: nx.DiGraph | None = None
-        self._struct: tuple[np.ndarray, ...] | None = None
 
     def nodes(self, i: int, j: int) -> np.ndarray:
         """Indices of nodes on some path from output ``i`` to input ``j`` (sorted)."""
@@ -134,77 +138,10 @@ class _PairSolver:
     def reachable(self, i: int, j: int) -> bool:
         return bool(self.up[self.n_layers][j, i])
 
-    def trivial_cut(self, i: int, j: int) -> float:
-        """Smaller of the two trivial cuts: all edges out of the source, or all edges into
-        the sink from nodes the source reaches.  Both are valid cuts: upper bounds."""
-        out_of_source = float(self.cap[-1][i].sum())
-        into_sink = float(self.cap[0][self.down[1][i], j].sum())
-        return min(out_of_source, into_sink)
-
-    def fast(self, i: int, j: int, tol: float = 0.0) -> tuple[float, float]:
-        """(value, certified gap) by scaled integer Dinic + true capacity of a minimum cut.
-
-        The trivial cuts are tried first; only if neither is within ``tol`` of the integer
-        flow is the residual graph searched for the integer problem's minimum cut.
-        """
-        idx = self.nodes(i, j)
-        dense = idx.size > 0.5 * self.graph.shape[0]  # pruning would cost more than it saves
-        if dense:
-            s, t = self.n_layers * self.n + i, j
-            res = maximum_flow(self.igraph, s, t, method="dinic")
-        else:
-            sub = self.igraph[idx][:, idx].tocsr()
-            s, t = idx.size - 1, 0  # idx is sorted: (L, i) is last, (0, j) first
-            res = maximum_flow(sub, s, t, method="dinic")
-        lower = res.flow_value / SCALE
-        trivial = self.trivial_cut(i, j)
-        if trivial - lower <= tol:
-            return trivial, max(trivial - lower, 0.0)
-        if dense:
-            return self._certify_full(res, s)
-        fsub = self.graph[idx][:, idx].tocoo()
-        resid = (sub - res.flow).tocsr()
-        resid.data = (resid.data > 0).astype(np.int8)
-        resid.eliminate_zeros()
-        side = np.zeros(sub.shape[0], dtype=bool)
-        side[breadth_first_order(resid, s, directed=True, return_predecessors=False)] = True
-        upper = float(fsub.data[side[fsub.row] & ~side[fsub.col]].sum())
-        return upper, max(upper - lower, 0.0)
-
-    def _certify_full(self, res, s: int) -> tuple[float, float]:
-        """Min cut from the residual of a whole-graph flow, reusing its sparsity structure."""
-        flow = res.flow
-        if self._struct is None or not np.array_equal(self._struct[0], flow.indptr):
-            self._struct = self._align(flow)
-        indptr, indices, rows, icap, fcap = self._struct
-        pos = icap - flow.data > 0  # residual capacity of every stored (u, v)
-        counts = np.add.reduceat(pos.astype(np.int64), indptr[:-1]) if pos.size else pos
-        counts = np.where(np.diff(indptr) > 0, counts, 0)
-        new_ptr = np.concatenate([[0], np.cumsum(counts)])
-        size = indptr.size - 1
-        resid = sp.csr_matrix((np.ones(int(new_ptr[-1]), np.int8), indices[pos], new_ptr), shape=(size, size))
-        side = np.zeros(size, dtype=bool)
-        side[breadth_first_order(resid, s, directed=True, return_predecessors=False)] = True
-        upper = float(fcap[side[rows] & ~side[indices]].sum())
-        return upper, max(upper - res.flow_value / SCALE, 0.0)
-
-    def _align(self, flow: sp.csr_matrix) -> tuple[np.ndarray, ...]:
-        """Capacities (int and float) aligned with the flow matrix's stored entries."""
-        size = flow.shape[0]
-        rows = np.repeat(np.arange(size), np.diff(flow.indptr))
-        key = rows.astype(np.int64) * size + flow.indices
-        g = self.fcoo
-        gkey = g.row.astype(np.int64) * size + g.col
-        order = np.argsort(gkey)
-        gkey, gval = gkey[order], g.data[order]
-        at = np.clip(np.searchsorted(gkey, key), 0, gkey.size - 1)
-        hit = gkey[at] == key
-        fcap = np.where(hit, gval[at], 0.0)
-        icap = np.floor(fcap * SCALE).astype(np.int64)
-        return flow.indptr.copy(), flow.indices.copy(), rows, icap, fcap
-
     def exact(self, i: int, j: int) -> float:
         """Float max-flow by networkx preflow-push on the pruned subgraph."""
+        if not self.reachable(i, j):
+            return 0.0
         idx = self.nodes(i, j)
         sub = self.graph[idx][:, idx].tocoo()
         g = nx.DiGraph()
@@ -233,28 +170,41 @@ class _PairSolver:
         )
 
 
-def _solve_rows(args: tuple) -> tuple[np.ndarray, float, int]:
-    capacities, outputs, inputs, method, tol = args
-    solver = _PairSolver(capacities)
-    vals = np.zeros((len(outputs), len(inputs)))
-    max_gap, fallbacks = 0.0, 0
-    for a, i in enumerate(outputs):
-        for b, j in enumerate(inputs):
-            if method == "reference":
-                vals[a, b] = solver.reference(i, j)
-                continue
-            if not solver.reachable(i, j):
-                continue
-            if method == "networkx":
-                vals[a, b] = solver.exact(i, j)
-                continue
-            value, gap = solver.fast(i, j, tol)
-            if gap > tol:
-                value, gap = solver.exact(i, j), 0.0
+_WORKER: dict = {}
+
+
+def _init_worker(capacities: np.ndarray, method: str, tol: float) -> None:
+    """Build the solvers of one process once (the pairs then only carry indices)."""
+    _WORKER.clear()
+    _WORKER.update(cap=capacities, method=method, tol=tol, fast=None, nx=None)
+
+
+def _solve_pairs(pairs: list[tuple[int, int]]) -> tuple[list[float], list[float], int]:
+    """Values, certified gaps, and fallbacks of a chunk of pairs (worker side)."""
+    method, tol = _WORKER["method"], _WORKER["tol"]
+    if method != "fast" and _WORKER["nx"] is None:
+        _WORKER["nx"] = _PairSolver(_WORKER["cap"])
+    if method == "fast" and _WORKER["fast"] is None:
+        _WORKER["fast"] = LayeredSolver(_WORKER["cap"])
+    vals: list[float] = []
+    gaps: list[float] = []
+    fallbacks = 0
+    for i, j in pairs:
+        value, gap = 0.0, 0.0
+        if method == "reference":
+            value = _WORKER["nx"].reference(i, j)
+        elif method == "networkx":
+            value = _WORKER["nx"].exact(i, j)
+        else:
+            value, gap = _WORKER["fast"].solve(i, j, tol)
+            if gap > tol * value:
+                if _WORKER["nx"] is None:
+                    _WORKER["nx"] = _PairSolver(_WORKER["cap"])
+                value, gap = _WORKER["nx"].exact(i, j), 0.0
                 fallbacks += 1
-            vals[a, b] = value
-            max_gap = max(max_gap, gap)
-    return vals, max_gap, fallbacks
+        vals.append(value)
+        gaps.append(gap)
+    return vals, gaps, fallbacks
 
 
 def max_flow_edges(capacities: np.ndarray, output: int, input_: int) -> tuple[float, sp.csr_matrix]:
@@ -264,9 +214,11 @@ def max_flow_edges(capacities: np.ndarray, output: int, input_: int) -> tuple[fl
     :func:`flow_capacity_graph` (reverse entries, negative, dropped).  Rounding capacities
     down makes it a feasible flow for the true capacities: ``flow <= capacity`` edgewise.
     """
-    solver = _PairSolver(np.asarray(capacities, dtype=np.float64))
-    s = solver.n_layers * solver.n + int(output)
-    res = maximum_flow(solver.igraph, s, int(input_), method="dinic")
+    cap = np.asarray(capacities, dtype=np.float64)
+    graph = flow_capacity_graph(cap)
+    graph.data = np.floor(graph.data * SCALE).astype(np.int32)
+    s = cap.shape[0] * cap.shape[1] + int(output)
+    res = maximum_flow(graph, s, int(input_), method="dinic")
     flow = res.flow.astype(np.float64).tocsr() / SCALE
     flow.data[flow.data < 0] = 0.0
     flow.eliminate_zeros()
@@ -279,6 +231,37 @@ def max_flow_pair(capacities: np.ndarray, output: int, input_: int, *, method: s
     return float(res.values[0, 0])
 
 
+def _chunks(pairs: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
+    """About 8 chunks per worker (progress granularity; each chunk pays one pickling)."""
+    size = max(1, min(256, -(-len(pairs) // (8 * workers))))
+    return [pairs[k : k + size] for k in range(0, len(pairs), size)]
+
+
+def _run(cap: np.ndarray, pairs: list[tuple[int, int]], method: str, tol: float, workers: int, bar) -> tuple:
+    """``(values, gaps, fallbacks)`` of ``pairs`` in order, in-process or over ``workers``."""
+    parts: dict[int, tuple[list[float], list[float]]] = {}
+    chunks = _chunks(pairs, workers)
+    fb = 0
+    if workers == 1:
+        _init_worker(cap, method, tol)
+        for k, chunk in enumerate(chunks):
+            v, g, f = _solve_pairs(chunk)
+            parts[k], fb = (v, g), fb + f
+            bar.update(len(chunk))
+        _WORKER.clear()
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(cap, method, tol)) as pool:
+            futures = {pool.submit(_solve_pairs, chunk): k for k, chunk in enumerate(chunks)}
+            for fut in as_completed(futures):
+                k = futures[fut]
+                v, g, f = fut.result()
+                parts[k], fb = (v, g), fb + f
+                bar.update(len(chunks[k]))
+    vals = np.asarray([v for k in range(len(chunks)) for v in parts[k][0]], dtype=np.float64)
+    gaps = np.asarray([g for k in range(len(chunks)) for g in parts[k][1]], dtype=np.float64)
+    return vals, gaps, fb
+
+
 def attention_flow(
     attn: np.ndarray,
     *,
@@ -287,8 +270,9 @@ def attention_flow(
     outputs: list[int] | None = None,
     inputs: list[int] | None = None,
     layer: int | None = None,
-    tol: float = 1e-7,
+    tol: float = DEFAULT_TOL,
     workers: int = 1,
+    progress: bool | None = None,
 ) -> FlowResult:
     """Per-pair attention flow from outputs (layer ``layer``, default last) to inputs.
 
@@ -306,9 +290,15 @@ def attention_flow(
     layer : int, optional
         Output layer ``1..L`` (default ``L``).
     tol : float
-        Certified-gap threshold above which "fast" recomputes a pair exactly.
+        Relative certified gap: "fast" refines a pair until ``gap <= tol * value`` and
+        recomputes it in floating point if it cannot.  The default ``1e-6`` is ten times the
+        float32 rounding (6e-8) that real attention maps already carry; ``0`` asks for the
+        float fallback on every pair whose scaled bounds are not exactly tight.
     workers : int
-        Processes to split the outputs over.
+        Processes to split the pairs over.
+    progress : bool, optional
+        tqdm bar (pairs done, rate, time left) on stderr.  ``None`` (default): on for more
+        than 2000 pairs when stderr is a terminal; ``True``: always; ``False``: never.
     """
     if method not in METHODS:
         raise InvalidArgument(f"unknown flow method {method!r}; expected one of {METHODS}")
@@ -330,27 +320,23 @@ def attention_flow(
     for name, pos in (("output", outs), ("input", ins)):
         if any(not 0 <= p < n for p in pos):
             raise InvalidArgument(f"{name} positions must lie in 0..{n - 1}, got {pos}")
-    if tol < 0 or workers < 1:
-        raise InvalidArgument(f"need tol >= 0 and workers >= 1, got tol={tol}, workers={workers}")
+    if not (math.isfinite(tol) and 0 <= tol < 1) or workers < 1:
+        raise InvalidArgument(f"need 0 <= tol < 1 and workers >= 1, got tol={tol}, workers={workers}")
     t0 = time.perf_counter()
-    workers = min(workers, len(outs), os.cpu_count() or 1)
-    if workers == 1:
-        vals, gap, fb = _solve_rows((cap, outs, ins, method, tol))
-    else:
-        chunks = [outs[k::workers] for k in range(workers)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(_solve_rows, [(cap, c, ins, method, tol) for c in chunks]))
-        vals = np.zeros((len(outs), len(ins)))
-        for k, (v, _, _) in enumerate(parts):
-            vals[k::workers] = v
-        gap = max(p[1] for p in parts)
-        fb = sum(p[2] for p in parts)
+    pairs = [(i, j) for i in outs for j in ins]
+    workers = max(1, min(workers, len(pairs), os.cpu_count() or 1))
+    # auto: a bar for long runs, hidden by tqdm when stderr is not a terminal; True forces it
+    disable = (None if len(pairs) > 2000 else True) if progress is None else not progress
+    with tqdm(total=len(pairs), desc=f"attention flow ({method})", unit="pair", disable=disable,
+              file=sys.stderr, leave=False) as bar:  # fmt: skip
+        flat, gaps, fb = _run(cap, pairs, method, tol, workers, bar)
     return FlowResult(
-        values=vals,
+        values=flat.reshape(len(outs), len(ins)),
         outputs=tuple(outs),
         inputs=tuple(ins),
         method=method,
-        max_gap=float(gap),
+        max_gap=float(gaps.max(initial=0.0)),
         fallbacks=int(fb),
         seconds=time.perf_counter() - t0,
+        gaps=gaps.reshape(len(outs), len(ins)),
     )

@@ -17,12 +17,13 @@ row ``i`` of :math:`\\tilde A` is a distribution over inputs for output ``i``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 
 from ..errors import InvalidArgument
 from ..numeric.entropy import entropy
-from .attention import merge_heads
+from .attention import AttentionStack, merge_heads
 
 __all__ = [
     "attention_entropy",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-def residual_mix(attn: np.ndarray, *, residual: float = 0.5) -> np.ndarray:
+def residual_mix(attn: np.ndarray | AttentionStack, *, residual: float = 0.5) -> np.ndarray:
     """Per-layer :math:`\\hat A_l` of shape ``(L, n, n)`` from ``(L, H, n, n)`` or ``(L, n, n)``.
 
     ``residual`` is the weight ``r`` of attention against the identity (``r = 1`` ignores
@@ -47,12 +48,30 @@ def residual_mix(attn: np.ndarray, *, residual: float = 0.5) -> np.ndarray:
     return mixed / mixed.sum(axis=-1, keepdims=True)
 
 
-def rollout(attn: np.ndarray, *, residual: float = 0.5, all_layers: bool = False) -> np.ndarray:
+@overload
+def rollout(attn: np.ndarray | AttentionStack, *, residual: float = 0.5, all_layers: bool = False) -> np.ndarray: ...
+
+
+@overload
+def rollout(attn: Sequence[AttentionStack], *, residual: float = 0.5, all_layers: bool = False) -> list[np.ndarray]: ...
+
+
+def rollout(
+    attn: np.ndarray | AttentionStack | Sequence[AttentionStack],
+    *,
+    residual: float = 0.5,
+    all_layers: bool = False,
+) -> np.ndarray | list[np.ndarray]:
     """Attention rollout: ``(n, n)`` product (or ``(L, n, n)`` cumulative products).
 
-    Entry ``[i, j]`` is the share of output ``i`` attributed to input ``j``.
+    Entry ``[i, j]`` is the share of output ``i`` attributed to input ``j``.  ``attn`` is an
+    ``(L, H, n, n)`` / ``(L, n, n)`` array, an :class:`~theory.architecture.AttentionStack`,
+    or a list of stacks (what :func:`~theory.architecture.model_attention` and
+    :func:`~theory.architecture.minilm_attention` return), giving one rollout per stack.
     """
-    mixed = residual_mix(attn, residual=residual)
+    if isinstance(attn, list | tuple) and attn and all(isinstance(s, AttentionStack) for s in attn):
+        return [rollout(s, residual=residual, all_layers=all_layers) for s in attn]
+    mixed = residual_mix(attn, residual=residual)  # type: ignore[arg-type]  # a nested list is an array
     acc = np.eye(mixed.shape[-1])
     outs = []
     for layer in mixed:

@@ -34,6 +34,16 @@ def _positive_int(text: str) -> int:
     return int(v)
 
 
+def _nonneg_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return v
+
+
 def _nonneg_int(text: str) -> int:
     if text.strip() == "0":
         return 0
@@ -91,10 +101,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "attention-flow",
-        help="attention rollout / flow on saved (.npz), synthetic or MiniLM attention maps",
+        help="attention rollout / flow on saved (.npz), synthetic or real model attention maps",
         description="Effective receptive field by attention rollout and attention flow "
         "(Abnar & Zuidema 2020). Input: an .npz with array 'attn' of shape (L, H, n, n) "
-        "or (L, n, n), rows summing to 1; or --synthetic MASK; or --minilm K (SST sentences).",
+        "or (L, n, n), rows summing to 1; or --synthetic MASK; or --minilm K (SST sentences); "
+        "or --model minilm|FOLDER with --text-file FILE (your text through the packaged MiniLM or "
+        "a local Hugging Face model, offline). --export-maps writes the maps to an .npz this "
+        "command reads back.",
     )
     p.add_argument("path", nargs="?", default=None, help=".npz with array 'attn'")
     p.add_argument(
@@ -130,6 +143,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="use all-MiniLM-L6-v2 on the first K SST dev sentences (extra: minilm)",
     )
     p.add_argument("--sst-dir", default=None, help="SST directory (default ../shared/data/sst)")
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME_OR_DIR",
+        help="'minilm' (the packaged all-MiniLM-L6-v2) or a local Hugging Face model folder; "
+        "needs --text-file or --text (extra: minilm; default: none)",
+    )
+    p.add_argument("--text-file", default=None, help="UTF-8 text run through --model as one sequence (default: none)")
+    p.add_argument("--text", default=None, help="text given inline instead of --text-file (default: none)")
+    p.add_argument(
+        "--max-tokens",
+        type=_positive_int,
+        default=None,
+        help="truncate the text to this many tokens; by default a text beyond the model's "
+        "position limit is refused (default: no truncation)",
+    )
+    p.add_argument(
+        "--export-maps",
+        default=None,
+        metavar="NPZ",
+        help="write the attention maps (attn, tokens) to this .npz, readable as the path argument (default: none)",
+    )
+    p.add_argument(
+        "--tol",
+        type=_nonneg_float,
+        default=1e-6,
+        help="relative certified gap of the fast flow: a pair is refined until its certified error "
+        "is at most tol * value, else recomputed in floating point (default: %(default)s)",
+    )
     p.add_argument(
         "--workers", type=_positive_int, default=1, help="processes for attention flow (default: %(default)s)"
     )
@@ -226,11 +268,17 @@ def _summary(stack, args: argparse.Namespace) -> tuple[dict, dict]:
     if args.method in ("flow", "both"):
         outs = _outputs(args.outputs, stack.n)
         f = attention_flow(
-            stack.attn, residual=args.residual, method=args.flow_method, workers=args.workers, outputs=outs
+            stack.attn,
+            residual=args.residual,
+            method=args.flow_method,
+            workers=args.workers,
+            outputs=outs,
+            tol=args.tol,
         )
         out["flow"] = {
             "method": f.method,
             "seconds": f.seconds,
+            "tol": args.tol,
             "max_certified_gap": f.max_gap,
             "exact_fallbacks": f.fallbacks,
         }
@@ -239,6 +287,7 @@ def _summary(stack, args: argparse.Namespace) -> tuple[dict, dict]:
         full[list(f.outputs)] = f.values
         out["flow"].update(distance_quantiles(full, rows=list(f.outputs)))
         arrays["flow"] = f.values
+        arrays["flow_gap"] = f.gaps
     return out, arrays
 
 
@@ -285,13 +334,22 @@ def _run_attention_flow(args: argparse.Namespace) -> Result:
         load_attention_npz,
         load_sst_sentences,
         minilm_attention,
+        model_attention,
         parse_mask,
+        read_text_file,
+        save_attention_npz,
         synthetic_attention,
     )
 
-    sources = [x is not None for x in (args.path, args.synthetic, args.minilm)]
+    if (args.text_file is not None or args.text is not None) and args.model is None:
+        raise InvalidArgument("--text-file / --text need --model (minilm or a local Hugging Face model folder)")
+    sources = [x is not None for x in (args.path, args.synthetic, args.minilm, args.model)]
     if sum(sources) != 1:
-        raise InvalidArgument("give exactly one input: an .npz path, --synthetic MASK or --minilm K")
+        raise InvalidArgument(
+            "give exactly one input: an .npz path, --synthetic MASK, --minilm K or --model NAME_OR_DIR"
+        )
+    if args.model is not None and (args.text_file is None) == (args.text is None):
+        raise InvalidArgument("--model needs exactly one of --text-file FILE or --text TEXT")
     if not 0.0 <= args.residual <= 1.0:
         raise InvalidArgument(f"--residual must lie in [0, 1], got {args.residual}")
     if args.path is not None:
@@ -302,12 +360,23 @@ def _run_attention_flow(args: argparse.Namespace) -> Result:
             heads=args.heads, tau=args.tau, seed=args.seed,
         )  # fmt: skip
         stacks = [(f"synthetic {args.kind} within {args.synthetic}", st)]
+    elif args.model is not None:
+        text = read_text_file(args.text_file) if args.text_file is not None else args.text
+        (st,) = model_attention(args.model, text, max_tokens=args.max_tokens)
+        where = args.text_file if args.text_file is not None else "--text"
+        stacks = [(f"model {args.model} on {where} ({st.n} tokens)", st)]
     else:
         from pathlib import Path
 
         sst = args.sst_dir or str(Path(__file__).resolve().parents[2] / ".." / "shared/data/sst")
         sentences = load_sst_sentences(sst, args.minilm)
         stacks = [(f"MiniLM on {s!r}", st) for s, st in zip(sentences, minilm_attention(sentences), strict=True)]
+    export = None
+    if args.export_maps is not None:
+        if len(stacks) != 1:
+            raise InvalidArgument(f"--export-maps writes one input's maps; got {len(stacks)} inputs (use --minilm 1)")
+        save_attention_npz(args.export_maps, stacks[0][1])
+        export = f"saved attention maps {stacks[0][1].attn.shape} to {args.export_maps}"
     results, text, arrays = [], [], {}
     for k, (title, st) in enumerate(stacks):
         s, arr = _summary(st, args)
@@ -318,6 +387,10 @@ def _run_attention_flow(args: argparse.Namespace) -> Result:
     if args.save:
         _io.atomic_savez(args.save, {k: np.asarray(v) for k, v in arrays.items()})
         text.append(f"saved {', '.join(sorted(arrays))} to {args.save}")
+    if export is not None:
+        text.append(export)
+        for r in results:
+            r["exported_maps"] = args.export_maps
     data = results[0] if len(results) == 1 else {"inputs": results}
     return Result(data=data, text="\n".join(text))
 
