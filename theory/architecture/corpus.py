@@ -105,6 +105,7 @@ class CorpusStats:
     unique_tokens: int
     token_types: int
     vocab_size: int
+    vocab_target: int
     vocab_rule: str
     context: int
     lengths: dict
@@ -120,7 +121,7 @@ class CorpusStats:
             "unique_tokens": self.unique_tokens,
             "token_types": self.token_types,
             "tokenizer": {"kind": "byte-level BPE trained on the corpus (tokenizers)", "vocab_size": self.vocab_size,
-                          "vocab_rule": self.vocab_rule},
+                          "vocab_target": self.vocab_target, "vocab_rule": self.vocab_rule},
             "context": self.context,
             "lengths": self.lengths,
             "sampled_documents": len(self.sample),
@@ -352,7 +353,8 @@ def load_corpus(path: str | Path, config: CorpusConfig | None = None, **changes:
         tokens=int(lengths.sum()),
         unique_tokens=int(unique_tokens),
         token_types=int((type_counts > 0).sum()),
-        vocab_size=int(tok.get_vocab_size()),
+        vocab_size=int(tok.get_vocab_size()),  # below the target when no pair is left to merge
+        vocab_target=vocab,
         vocab_rule=rule,
         context=cfg.context,
         lengths=_length_summary(lengths, cfg.context),

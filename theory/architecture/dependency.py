@@ -22,7 +22,8 @@ bias.  The excess :math:`\\Delta(d) = I(d) - I_0(d)` is the signal.
 
 Interval.  A bootstrap over documents (Efron 1979; multinomial document weights, ``B``
 replicates, a fresh derangement each): standard error ``se(d)`` and percentile interval of
-:math:`\\Delta(d)`.  A distance is *distinguishable* from the baseline when
+:math:`\\Delta(d)`, the replicates centred on the point estimate (repeated documents in a
+resample repeat pairs, which shifts both Miller-Madow estimates).  A distance is *distinguishable* from the baseline when
 :math:`\\Delta(d) - z\\, se(d) > 0` with :math:`z = \\Phi^{-1}(1 - \\alpha / G)`, one-sided
 with a Bonferroni correction over the ``G`` distances measured.  The dependency range is
 the largest distinguishable distance (0 when none is); its interval is the
@@ -230,6 +231,8 @@ def dependency_range(docs: list[np.ndarray], config: DependencyConfig | None = N
     dist = np.array([r[0] for r in rows])
     excess = np.array([r[2] - r[3] for r in rows])
     bmat = np.array(boot)  # (G, B)
+    # bias-centred replicates: resampled documents repeat pairs, which shifts the MM estimates
+    bmat = bmat - bmat.mean(axis=1, keepdims=True) + excess[:, None]
     se = bmat.std(axis=1, ddof=1)
     z = float(norm.ppf(1.0 - cfg.alpha / len(rows)))
     sig = excess - z * se > 0
