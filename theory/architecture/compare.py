@@ -26,8 +26,8 @@ from .attention import synthetic_attention
 from .corpus import MAX_CONTEXT
 from .coverage import receptive_field
 from .mask_spec import parse_mask
-from .params import ArchSpec, count_parameters, parse_arch
 from .overfit import overfitting_risk, sig
+from .params import ArchSpec, count_parameters, parse_arch
 from .rollout import distance_quantiles, rollout_row
 from .scaling import LAWS, compute_optimal, get_law, predict_loss
 from .verdict import write_verdict

@@ -265,7 +265,7 @@ def _length_summary(lengths: np.ndarray, context: int) -> dict:
         edges.append(edges[-1] * 2)
     edges[-1] = context
     edges = sorted(set(edges))
-    bins = []
+    bins: list[dict] = []
     lo = 0
     for hi in edges:
         bins.append({"from": lo + 1, "to": hi, "documents": int(((lengths > lo) & (lengths <= hi)).sum())})

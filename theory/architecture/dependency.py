@@ -23,7 +23,8 @@ bias.  The excess :math:`\\Delta(d) = I(d) - I_0(d)` is the signal.
 Interval.  A bootstrap over documents (Efron 1979; multinomial document weights, ``B``
 replicates, a fresh derangement each): standard error ``se(d)`` and percentile interval of
 :math:`\\Delta(d)`, the replicates centred on the point estimate (repeated documents in a
-resample repeat pairs, which shifts both Miller-Madow estimates).  A distance is *distinguishable* from the baseline when
+resample repeat pairs, which shifts both Miller-Madow estimates).  A distance is
+*distinguishable* from the baseline when
 :math:`\\Delta(d) - z\\, se(d) > 0` with :math:`z = \\Phi^{-1}(1 - \\alpha / G)`, one-sided
 with a Bonferroni correction over the ``G`` distances measured.  The dependency range is
 the largest distinguishable distance (0 when none is); its interval is the
@@ -163,7 +164,9 @@ def _derangement(n: int, rng: np.random.Generator) -> np.ndarray:
     return sigma
 
 
-def dependency_range(docs: list[np.ndarray], config: DependencyConfig | None = None, **changes: object) -> DependencyReport:
+def dependency_range(
+    docs: list[np.ndarray], config: DependencyConfig | None = None, **changes: object
+) -> DependencyReport:
     """Mutual information by distance, its shuffled-document baseline, and the dependency range.
 
     Parameters

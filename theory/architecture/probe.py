@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .. import _io
+from .._io import atomic_write_bytes
 from ..errors import InvalidArgument, require
 from .mask_spec import parse_mask
 from .params import parse_arch
@@ -64,7 +64,7 @@ def _model(torch, spec: str, vocab: int, cfg: ProbeConfig):
     d = d_head * a.heads
     allowed = parse_mask(a.mask).keys(cfg.context).toarray().astype(bool) & np.tri(cfg.context, dtype=bool)
 
-    class LM(nn.Module):
+    class LM(nn.Module):  # type: ignore[name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.tok = nn.Embedding(vocab, d)
@@ -206,7 +206,7 @@ def _plot(res: dict, path: str) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
-    _io.atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
     return str(path)
 
 

@@ -33,7 +33,9 @@ def _loss_sentences(rows: list[dict], laws: list[str], epochs: float) -> list[st
     invalid = {law for law in laws for r in rows if not r["losses"][law]["valid"]}
     usable = [law for law in laws if law not in blind and law not in invalid]
     for law in sorted(invalid, key=laws.index):
-        bad = [f"{r['losses'][law]['loss']:.2f} nats/token for {r['name']}" for r in rows if not r["losses"][law]["valid"]]
+        bad = [
+            f"{r['losses'][law]['loss']:.2f} nats/token for {r['name']}" for r in rows if not r["losses"][law]["valid"]
+        ]
         out.append(
             f"{law} predicts {_join(bad)}, above ln {rows[0]['spec']['vocab']} = "
             f"{rows[0]['uniform_guess_loss']:.2f}, the loss of guessing uniformly: outside the law's validity "
@@ -59,7 +61,11 @@ def _loss_sentences(rows: list[dict], laws: list[str], epochs: float) -> list[st
         best[law] = "tie" if losses[1][0] - losses[0][0] < TIE_NATS else losses[0][1]
     winners = {w for w in best.values() if w != "tie"}
     ties = [law for law in usable if best[law] == "tie"]
-    scope = "every law" if len(usable) == len(laws) else f"{_join(usable)}, the valid laws that apply"
+    scope = (
+        "every law"
+        if len(usable) == len(laws)
+        else f"{_join(usable)}, the only {'law' if len(usable) == 1 else 'laws'} here both valid and applicable"
+    )
     if len(winners) == 1 and not ties:
         w = next(iter(winners))
         head = (
@@ -67,9 +73,8 @@ def _loss_sentences(rows: list[dict], laws: list[str], epochs: float) -> list[st
             f"{min(spread.values()):.2f}-{max(spread.values()):.2f} nats/token."
         )
     elif not winners:
-        head = (
-            f"Predicted losses tie (< {TIE_NATS} nats/token apart) under {_join(ties)}"
-            + (": with this much repetition extra parameters are worth almost nothing." if repeated else ".")
+        head = f"Predicted losses tie (< {TIE_NATS} nats/token apart) under {_join(ties)}" + (
+            ": with this much repetition extra parameters are worth almost nothing." if repeated else "."
         )
     elif len(winners) == 1:
         w = next(iter(winners))

@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--arch",
         action="append",
         default=None,
-        help='architecture spec to set its exact reach beside the range, repeatable (default: none)',
+        help="architecture spec to set its exact reach beside the range, repeatable (default: none)",
     )
     add_json_flag(p)
     p.set_defaults(run=_run_corpus)
@@ -160,8 +160,8 @@ def render_dependency(dep: dict, summary: str, reaches: list[dict]) -> list[str]
     rng = dep["range"]
     for a in reaches:
         verdict = "covers it" if a["reach"] >= rng else "does NOT cover it"
-        lines.append(f"  {a['name']} ({a['layers']} layer{'s' if a['layers'] > 1 else ''}, mask {a['mask']}): exact reach {a['reach']:,} tokens, "
-                     f"{verdict}")  # fmt: skip
+        layers = f"{a['layers']} layer{'s' if a['layers'] > 1 else ''}"
+        lines.append(f"  {a['name']} ({layers}, mask {a['mask']}): exact reach {a['reach']:,} tokens, {verdict}")
     return lines
 
 
