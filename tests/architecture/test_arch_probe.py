@@ -29,14 +29,15 @@ def test_memorising_three_random_documents_opens_a_gap(tmp_path) -> None:
         assert m["steps"] > 0 and len(m["curve"]["train"]) >= 2
         assert m["gap"] == pytest.approx(m["val_loss"] - m["train_loss"])
         assert m["curve"]["train"][-1] < m["curve"]["train"][0]  # it learned
-        assert m["gap"] > 1.0  # nats: memorised train vs unpredictable validation
+        assert m["gap"] > 1.0 and m["gap"] > 2 * m["gap_stderr"]  # memorised train vs unpredictable validation
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "gap" in render_probe(res)
     json.dumps(res, allow_nan=False)
 
 
 def test_negative_control_identical_documents_no_gap() -> None:
-    # every document the same: validation text = training text, so the gap must stay near 0
+    # every document the same: validation text = training text, so the gap must stay near 0; the
+    # 0.3-nat tolerance covers the spread between the two sets of 16 random windows of the same text
     doc = np.random.default_rng(0).integers(0, 32, 64)
     res = run_probe(["layers=1,heads=1,d_model=16"], [doc.copy() for _ in range(6)], 32, FAST)
     assert abs(res["models"][0]["gap"]) < 0.3

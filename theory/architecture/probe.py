@@ -6,7 +6,8 @@ with the width reduced to ``width`` (``d_head = width // heads``, so heads still
 change the width), and is trained as a next-token language model for the same wall-clock
 budget on the corpus's documents (split by document: ``1 - val_fraction`` for training,
 the rest for validation).  Learning curves hold the loss on fixed training and validation
-windows; the *measured gap* is validation minus training loss at the end (nats/token).
+windows; the *measured gap* is validation minus training loss at the end (nats/token), with
+the standard error from the spread of the per-window losses (windows taken independent).
 A gap near 0 means the model generalises from what it has seen; a growing gap is
 overfitting.
 
@@ -86,11 +87,16 @@ def _model(torch, spec: str, vocab: int, cfg: ProbeConfig):
     return a, d, LM()
 
 
-def _loss(torch, model, windows: np.ndarray) -> float:
+def _loss(torch, model, windows: np.ndarray) -> tuple[float, float]:
+    """Mean loss over the windows and its standard error (the windows taken independent)."""
     x = torch.from_numpy(windows).long()
     with torch.no_grad():
         logits = model(x[:, :-1])
-        return float(torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1)))
+        per = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none"
+        )
+    w = per.reshape(x.shape[0], -1).mean(dim=1).double().numpy()
+    return float(w.mean()), float(w.std(ddof=1) / math.sqrt(w.size)) if w.size > 1 else 0.0
 
 
 def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray, evals: tuple, n: int) -> dict:
@@ -109,8 +115,9 @@ def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray
             model.eval()
             curve["step"].append(step)
             curve["seconds"].append(elapsed)
-            curve["train"].append(_loss(torch, model, eval_train))
-            curve["val"].append(_loss(torch, model, eval_val))
+            (tr, se_tr), (va, se_va) = _loss(torch, model, eval_train), _loss(torch, model, eval_val)
+            curve["train"].append(tr)
+            curve["val"].append(va)
             model.train()
         if done:
             break
@@ -133,6 +140,7 @@ def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray
         "train_loss": curve["train"][-1],
         "val_loss": curve["val"][-1],
         "gap": curve["val"][-1] - curve["train"][-1],
+        "gap_stderr": math.hypot(se_tr, se_va),
         "curve": curve,
     }  # fmt: skip
 
@@ -221,14 +229,23 @@ def render_probe(res: dict) -> str:
     for m in res["models"]:
         lines.append(
             f"  {m['name']} (probe d_model {m['probe_d_model']}, {m['probe_params']:,} parameters, {m['steps']} "
-            f"steps): train {m['train_loss']:.3f}, validation {m['val_loss']:.3f}, gap {m['gap']:+.3f} nats/token"
+            f"steps): train {m['train_loss']:.3f}, validation {m['val_loss']:.3f}, gap {m['gap']:+.3f} "
+            f"± {m['gap_stderr']:.3f} nats/token (1 s.e.): "
+            + ("overfitting measured" if m["gap"] > 2 * m["gap_stderr"] else "no gap beyond 2 s.e.")
         )
     if len(res["models"]) >= 2:
+        ms = sorted(res["models"], key=lambda m: m["gap"])
+        lo, hi = ms[0], ms[-1]
+        noise = 2 * math.hypot(lo["gap_stderr"], hi["gap_stderr"])
         best = min(res["models"], key=lambda m: m["val_loss"])
-        widest = max(res["models"], key=lambda m: m["gap"])
         lines.append(
-            f"  lower validation loss: {best['name']}; larger measured gap (more overfitting): {widest['name']}. "
-            "Reduced width and a short budget: a ranking of shapes on your data, not the full models' losses."
+            f"  lower validation loss: {best['name']}; "
+            + (
+                f"larger measured gap (more overfitting): {hi['name']}."
+                if hi["gap"] - lo["gap"] > noise
+                else "the measured gaps do not differ beyond 2 s.e."
+            )
+            + " Reduced width and a short budget: a ranking of shapes on your data, not the full models' losses."
         )
     if "plot" in res:
         lines.append(f"  learning curves written to {res['plot']}")
