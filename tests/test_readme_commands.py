@@ -30,6 +30,7 @@ _PARSE_ONLY: tuple[tuple[str, str], ...] = (
     (r"^theory attention-flow attn\.npz\b", "needs a saved attention map attn.npz"),
     (r"^theory discover\b", "proves every law it finds (seconds); count-laws runs the same discovery"),
     (r"--plot\b", "draws figures with matplotlib"),
+    (r"--probe\b", "trains two transformers with torch for a minute each (extra torch)"),
     (r"^theory hierarchy .*--channel gated", "about 10 s, the same code path as the hierarchy line that runs"),
 )
 
