@@ -128,3 +128,25 @@ def test_absurd_context_and_tokens_are_refused() -> None:
         compare_architectures([M57], context=10**15)
     with pytest.raises(InvalidArgument, match="tokens"):
         compare_architectures([M57], tokens=1e30)
+
+
+def test_measured_effective_rf_from_an_npz(tmp_path) -> None:
+    # one layer of uniform causal attention over n = 10 tokens: rollout 0.5 A + 0.5 I gives the
+    # last position 0.5 + 0.5/10 at distance 0 and 0.05 at each other distance, so half of the
+    # mass lies at distance 0 and 90% within 7 (0.55 + 0.05 k >= 0.9 first at k = 7)
+    import numpy as np
+
+    from theory.architecture import AttentionStack, save_attention_npz
+
+    attn = np.tril(np.ones((10, 10)))
+    attn /= attn.sum(axis=1, keepdims=True)
+    path = tmp_path / "maps.npz"
+    save_attention_npz(path, AttentionStack(attn[None, None]))
+    cmp = compare_architectures(
+        ["layers=1,heads=2,d_model=64", "layers=2,heads=2,d_model=64"], laws=["hoffmann2022"], attention=str(path)
+    )
+    one, two = cmp.rows
+    assert one["measured_rf"]["q50"] == 0 and one["measured_rf"]["q90"] == 7
+    assert two["measured_rf"] is None  # negative control: a different depth gets no measured row
+    assert "it applies to L1-H2x32-d64 (same depth)" in _text(cmp)
+    assert "measured RF q50/q90" in render_comparison(cmp)

@@ -22,17 +22,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidArgument
-from .attention import synthetic_attention
+from .attention import load_attention_npz, synthetic_attention
 from .corpus import MAX_CONTEXT
 from .coverage import receptive_field
 from .mask_spec import parse_mask
 from .overfit import overfitting_risk, sig
 from .params import ArchSpec, count_parameters, parse_arch
-from .rollout import distance_quantiles, rollout_row
+from .rollout import distance_quantiles, rollout, rollout_row
 from .scaling import LAWS, compute_optimal, get_law, predict_loss
 from .verdict import write_verdict
 
-__all__ = ["Comparison", "compare_architectures", "render_comparison"]
+__all__ = ["Comparison", "compare_architectures", "measured_effective_rf", "render_comparison"]
 
 #: Largest sequence length used for the synthetic rollout (dense n x n products).
 EFFECTIVE_N_MAX = 2048
@@ -145,13 +145,16 @@ def compare_architectures(
     laws: list[str] | None = None,
     vocab: int | None = None,
     data: dict | None = None,
+    attention: str | None = None,
 ) -> Comparison:
     """Compare architectures given as spec strings (see :func:`~.params.parse_arch`).
 
     ``vocab`` fills the specs that give none (e.g. the corpus tokenizer's vocabulary);
     ``data`` describes the corpus (``documents``, ``tokens``, ``unique_tokens``, ``source``
     and optionally ``dependency`` with ``range``, ``range_interval``, ``at_least``), shown
-    beside the reach in the verdict.
+    beside the reach in the verdict.  ``attention`` is an ``.npz`` of measured maps
+    (:func:`~.attention.load_attention_npz`): its rollout gives the measured effective
+    receptive field of the architectures with the same number of layers.
     """
     if len(specs) < 1:
         raise InvalidArgument("give at least one architecture spec, e.g. layers=15,heads=3,d_head=64")
@@ -163,6 +166,11 @@ def compare_architectures(
     laws = list(LAWS) if laws is None else laws
     archs = [parse_arch(s, context=context, vocab=vocab) for s in specs]
     rows = [_row(a, tokens, unique_tokens, tau, laws) for a in archs]
+    measured = None if attention is None else measured_effective_rf(attention)
+    for r in rows:
+        r["measured_rf"] = measured if measured and measured["layers"] == r["spec"]["layers"] else None
+    if measured:
+        data = {**(data or {}), "measured_rf": measured}
     warnings = [w for r in rows for w in r["notes"]]
     text = write_verdict(rows, laws, context=context, tokens=tokens, unique=unique_tokens, data=data)
     assumptions = [
@@ -178,11 +186,19 @@ def compare_architectures(
         f"synthetic attention decaying as exp(-|i-j|/{tau:g}) within the mask, the same in every layer "
         f"and head, for the last position of {rows[0]['effective_rf']['n']} tokens (the middle "
         "one for bidirectional masks). It grows with depth because an assumed decay spreads like a "
-        "random walk, not because depth buys reach; measure real maps with `theory attention-flow`.",
+        "random walk, not because depth buys reach; pass measured maps with --attention NPZ.",
         "Standard errors only where published (besiroglu2024), parameters taken independent.",
     ]
     assumptions.extend(sorted({f"{a.label()}: {a.assumed}" for a in archs if a.assumed}))
     return Comparison(rows, text, assumptions, warnings)
+
+
+def measured_effective_rf(path: str, *, residual: float = 0.5) -> dict:
+    """Rollout (residual ``0.5``) of measured maps in an ``.npz``: distance quantiles of the last position."""
+    stack = load_attention_npz(path)
+    r = rollout(stack.attn, residual=residual)
+    q = distance_quantiles(r, rows=[stack.n - 1])
+    return {"source": str(path), "layers": stack.layers, "n": stack.n, **q}
 
 
 def render_comparison(cmp: Comparison) -> str:
@@ -211,6 +227,10 @@ def render_comparison(cmp: Comparison) -> str:
         ("synthetic-decay RF q50/q90", [
             f"{r['effective_rf']['q50']:.0f} / {r['effective_rf']['q90']:.0f}" for r in rows
         ]),
+        *([("measured RF q50/q90 (rollout)", [
+            f"{r['measured_rf']['q50']:.0f} / {r['measured_rf']['q90']:.0f}" if r.get("measured_rf") else "-"
+            for r in rows
+        ])] if any(r.get("measured_rf") for r in rows) else []),
         *[(f"loss {law}", [fmt_loss(r, law) for r in rows]) for law in laws],
         ("uniform guess ln V", [f"{r['uniform_guess_loss']:.3f}" for r in rows]),
         ("tokens per parameter", [sig(r["tokens_per_param"]) for r in rows]),

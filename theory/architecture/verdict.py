@@ -110,6 +110,15 @@ def _reach_sentences(rows: list[dict], context: int, data: dict | None) -> list[
                     f"reaches {r['theoretical_rf_last_position']:,} tokens ({need_txt})"
                 )
         out.append(f"Receptive field for the {context:,}-token context: " + "; ".join(parts) + ".")
+    m = (data or {}).get("measured_rf")
+    if m:
+        same = [r["name"] for r in rows if r.get("measured_rf")]
+        out.append(
+            f"Measured effective receptive field (attention rollout of the maps in {m['source']}, {m['layers']} "
+            f"layers, {m['n']} tokens): half of the last position's attribution lies within {m['q50']:.0f} tokens, "
+            f"90% within {m['q90']:.0f}; "
+            + (f"it applies to {_join(same)} (same depth)." if same else "no compared model has that depth.")
+        )
     dep = (data or {}).get("dependency")
     if dep and dep.get("measured_up_to"):
         rng, (lo, hi) = dep["range"], dep["range_interval"]

@@ -95,6 +95,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--corpus", default=None, help="folder of .txt files, .jsonl or text file to count (default: none)")
     p.add_argument(
+        "--attention",
+        default=None,
+        metavar="NPZ",
+        help="measured attention maps (.npz, array 'attn') for a measured effective-RF row (default: none)",
+    )
+    p.add_argument(
         "--epochs",
         type=_positive_float,
         default=1.0,
@@ -256,6 +262,7 @@ def _run_compare(args: argparse.Namespace) -> Result:
         laws=laws,
         vocab=vocab,
         data=data,
+        attention=args.attention,
     )
     out = cmp.to_dict()
     text = "\n".join(extra) + render_comparison(cmp)
