@@ -31,6 +31,11 @@ _PARSE_ONLY: tuple[tuple[str, str], ...] = (
     (r"^theory discover\b", "proves every law it finds (seconds); count-laws runs the same discovery"),
     (r"--plot\b", "draws figures with matplotlib"),
     (r"--probe\b", "trains two transformers with torch for a minute each (extra torch)"),
+    (
+        r"\bdocs/",
+        "reads a checkout's docs/ folder (the test runs in a temporary directory); "
+        "tests/architecture/test_arch_corpus_cli.py runs the same commands on a corpus it writes",
+    ),
     (r"^theory hierarchy .*--channel gated", "about 10 s, the same code path as the hierarchy line that runs"),
 )
 

@@ -30,6 +30,7 @@ def test_memorising_three_random_documents_opens_a_gap(tmp_path) -> None:
         assert m["gap"] == pytest.approx(m["val_loss"] - m["train_loss"])
         assert m["curve"]["train"][-1] < m["curve"]["train"][0]  # it learned
         assert m["gap"] > 1.0 and m["gap"] > 2 * m["gap_stderr"]  # memorised train vs unpredictable validation
+        assert m["epochs_seen"] > 1  # the 130 training tokens were repeated
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "gap" in render_probe(res)
     json.dumps(res, allow_nan=False)

@@ -141,6 +141,7 @@ def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray
         "val_loss": curve["val"][-1],
         "gap": curve["val"][-1] - curve["train"][-1],
         "gap_stderr": math.hypot(se_tr, se_va),
+        "epochs_seen": step * cfg.batch * n / train.size,
         "curve": curve,
     }  # fmt: skip
 
@@ -229,9 +230,15 @@ def render_probe(res: dict) -> str:
     for m in res["models"]:
         lines.append(
             f"  {m['name']} (probe d_model {m['probe_d_model']}, {m['probe_params']:,} parameters, {m['steps']} "
-            f"steps): train {m['train_loss']:.3f}, validation {m['val_loss']:.3f}, gap {m['gap']:+.3f} "
+            f"steps, {m['epochs_seen']:.2g} epochs): train {m['train_loss']:.3f}, "
+            f"validation {m['val_loss']:.3f}, gap {m['gap']:+.3f} "
             f"± {m['gap_stderr']:.3f} nats/token (1 s.e.): "
             + ("overfitting measured" if m["gap"] > 2 * m["gap_stderr"] else "no gap beyond 2 s.e.")
+        )
+    if any(m["epochs_seen"] < 1 for m in res["models"]):
+        lines.append(
+            "  under one epoch seen: no token was repeated yet, so no gap could open; give more --probe-seconds "
+            "to see overfitting."
         )
     if len(res["models"]) >= 2:
         ms = sorted(res["models"], key=lambda m: m["gap"])
