@@ -242,10 +242,10 @@ def render_comparison(cmp: Comparison) -> str:
     ]  # fmt: skip
     w0 = max(len(k) for k, _ in lines_spec)
     widths = [max(len(n), *(len(v[c]) for _, v in lines_spec)) for c, n in enumerate(names)]
-    out = [" " * w0 + "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    out = [(" " * w0 + "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))).rstrip()]
     for key, vals in lines_spec:
         cells = "  ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True))
-        out.append(key.ljust(w0) + "  " + cells)
+        out.append((key.ljust(w0) + "  " + cells).rstrip())
     out.append("")
     out.append("Verdict:")
     out.extend(f"  - {v}" for v in cmp.verdict)

@@ -142,7 +142,7 @@ def render_corpus(d: dict) -> list[str]:
     top = max(b["documents"] for b in L["histogram"]) or 1
     for b in L["histogram"]:
         span = f"{b['from']}-{b['to']}" if b["to"] is not None else f"> {b['from'] - 1}"
-        lines.append(f"  {span:>13}  {b['documents']:>9,}  {'#' * round(30 * b['documents'] / top)}")
+        lines.append(f"  {span:>13}  {b['documents']:>9,}  {'#' * round(30 * b['documents'] / top)}".rstrip())
     return lines
 
 
