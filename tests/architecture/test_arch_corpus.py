@@ -11,7 +11,6 @@ import pytest
 from theory.architecture.corpus import MAX_CONTEXT, auto_vocab_size, iter_documents, load_corpus
 from theory.errors import InvalidArgument
 
-SST = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sst"
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]
 
 
@@ -68,8 +67,8 @@ def test_jsonl_text_field(tmp_path: Path) -> None:
         load_corpus(f, progress=False)
 
 
-def test_sst_lines_with_labels_stripped() -> None:
-    path = SST / "stsa.binary.dev"
+def test_sst_lines_with_labels_stripped(sst_dir: Path) -> None:
+    path = sst_dir / "stsa.binary.dev"
     raw = [ln.split(" ", 1)[1].strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     docs = list(iter_documents(path, _cfg(lines=True, strip_label=True)))
     assert docs == raw

@@ -16,7 +16,6 @@ from theory.architecture.corpus import load_corpus
 from theory.architecture.dependency import dependency_range, distance_grid, mutual_information_mm
 from theory.errors import InvalidArgument
 
-SST = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sst"
 FAST = {"bootstrap": 20, "progress": False}
 
 
@@ -56,8 +55,8 @@ def test_negative_control_planted_then_shuffled_across_the_corpus() -> None:
     assert dependency_range(shuffled, max_distance=60, **FAST).range == 0
 
 
-def test_sst_sentences_as_a_corpus() -> None:
-    stats = load_corpus(SST / "stsa.binary.dev", lines=True, strip_label=True, progress=False)
+def test_sst_sentences_as_a_corpus(sst_dir: Path) -> None:
+    stats = load_corpus(sst_dir / "stsa.binary.dev", lines=True, strip_label=True, progress=False)
     rep = dependency_range(stats.sample, max_distance=60, **FAST)
     # adjacent words in a sentence are dependent; sentences are short (median ~33 tokens), so
     # the range must be positive and well below the longest measured distance
