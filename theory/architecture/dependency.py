@@ -198,7 +198,7 @@ def dependency_range(
     doc_of = np.repeat(np.arange(n), lens)
     pos = np.arange(tok.size) - starts[doc_of]
     rng = np.random.default_rng(cfg.seed)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=cfg.bootstrap).astype(float)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=cfg.bootstrap).astype(np.int32)  # B x documents
     sigmas = [_derangement(n, rng) for _ in range(cfg.bootstrap)]
     point_sigmas = [_derangement(n, rng) for _ in range(4)]
 
