@@ -31,6 +31,13 @@ def test_memorising_three_random_documents_opens_a_gap(tmp_path) -> None:
         assert m["curve"]["train"][-1] < m["curve"]["train"][0]  # it learned
         assert m["gap"] > 1.0 and m["gap"] > 2 * m["gap_stderr"]  # memorised train vs unpredictable validation
         assert m["epochs_seen"] > 1  # the 130 training tokens were repeated
+    # the comparison at the same data seen uses the last evaluation both models reached
+    common = min(m["steps"] for m in res["models"])
+    for m in res["models"]:
+        at = m["at_common_step"]
+        assert at["step"] <= common and at["step"] in m["curve"]["step"]
+        k = m["curve"]["step"].index(at["step"])
+        assert at["gap"] == pytest.approx(m["curve"]["val"][k] - m["curve"]["train"][k])
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "gap" in render_probe(res)
     json.dumps(res, allow_nan=False)

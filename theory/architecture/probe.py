@@ -104,7 +104,7 @@ def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray
     torch.manual_seed(cfg.seed)
     arch, d, model = _model(torch, spec, vocab + 1, cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    curve: dict[str, list[float]] = {"step": [], "seconds": [], "train": [], "val": []}
+    curve: dict[str, list[float]] = {"step": [], "seconds": [], "train": [], "val": [], "gap_stderr": []}
     brng = np.random.default_rng(cfg.seed + 1)
     t0 = time.perf_counter()
     step = 0
@@ -118,6 +118,7 @@ def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray
             (tr, se_tr), (va, se_va) = _loss(torch, model, eval_train), _loss(torch, model, eval_val)
             curve["train"].append(tr)
             curve["val"].append(va)
+            curve["gap_stderr"].append(math.hypot(se_tr, se_va))
             model.train()
         if done:
             break
@@ -128,7 +129,7 @@ def _train_one(torch, spec: str, vocab: int, cfg: ProbeConfig, train: np.ndarray
         loss.backward()
         opt.step()
         step += 1
-    if not all(math.isfinite(v) for v in curve["train"] + curve["val"]):
+    if not all(math.isfinite(v) for v in curve["train"] + curve["val"] + curve["gap_stderr"]):
         raise InvalidArgument(f"probe of {spec!r} diverged (non-finite loss); lower the learning rate")
     return {
         "name": arch.label(),
@@ -195,9 +196,25 @@ def run_probe(
         "uniform_guess_loss": math.log(vocab + 1),
         "models": results,
     }
+    _common_step(results, cfg.batch * n / train.size)
     if plot:
         out["plot"] = _plot(out, plot)
     return out
+
+
+def _common_step(models: list[dict], epochs_per_step: float) -> None:
+    """Gap of every model at the last evaluation all of them reached (the same data seen)."""
+    common = min(m["steps"] for m in models)
+    for m in models:
+        k = max(i for i, st in enumerate(m["curve"]["step"]) if st <= common)
+        c = m["curve"]
+        m["at_common_step"] = {
+            "step": c["step"][k],
+            "epochs": c["step"][k] * epochs_per_step,
+            "gap": c["val"][k] - c["train"][k],
+            "gap_stderr": c["gap_stderr"][k],
+            "val_loss": c["val"][k],
+        }
 
 
 def _plot(res: dict, path: str) -> str:
@@ -241,16 +258,23 @@ def render_probe(res: dict) -> str:
             "to see overfitting."
         )
     if len(res["models"]) >= 2:
-        ms = sorted(res["models"], key=lambda m: m["gap"])
-        lo, hi = ms[0], ms[-1]
-        noise = 2 * math.hypot(lo["gap_stderr"], hi["gap_stderr"])
-        best = min(res["models"], key=lambda m: m["val_loss"])
+        at = [(m["name"], m["at_common_step"]) for m in res["models"]]
+        step, epochs = at[0][1]["step"], at[0][1]["epochs"]
         lines.append(
-            f"  lower validation loss: {best['name']}; "
+            f"  at the same data seen (step {step}, {epochs:.2g} epochs; the models run at different speeds): "
+            + "; ".join(f"{name} validation {a['val_loss']:.3f}, gap {a['gap']:+.3f} ± {a['gap_stderr']:.3f}"
+                        for name, a in at)
+        )  # fmt: skip
+        ms = sorted(at, key=lambda x: x[1]["gap"])
+        (_, lo), (hi_name, hi) = ms[0], ms[-1]
+        noise = 2 * math.hypot(lo["gap_stderr"], hi["gap_stderr"])
+        best = min(at, key=lambda x: x[1]["val_loss"])[0]
+        lines.append(
+            f"  at that step: lower validation loss {best}; "
             + (
-                f"larger measured gap (more overfitting): {hi['name']}."
+                f"larger gap (more overfitting): {hi_name}."
                 if hi["gap"] - lo["gap"] > noise
-                else "the measured gaps do not differ beyond 2 s.e."
+                else "the gaps do not differ beyond 2 s.e."
             )
             + " Reduced width and a short budget: a ranking of shapes on your data, not the full models' losses."
         )
