@@ -89,7 +89,7 @@ def test_heads_at_fixed_width_change_neither_reach_nor_count() -> None:
     a, b = cmp.rows
     assert a["params_total"] == b["params_total"]
     assert a["theoretical_rf_last_position"] == b["theoretical_rf_last_position"]
-    assert "heads changes neither the reach" in _text(cmp)
+    assert "heads changes neither the reach" in _text(cmp) and "differ only in their heads" in _text(cmp)
     wider = compare_architectures(["layers=4,heads=2,d_model=64", "layers=4,heads=2,d_model=128"])
     assert wider.rows[0]["params_total"] != wider.rows[1]["params_total"]  # negative control: width does
 

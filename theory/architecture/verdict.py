@@ -140,12 +140,19 @@ def _reach_sentences(rows: list[dict], context: int, data: dict | None) -> list[
 
 def _width_sentences(rows: list[dict]) -> list[str]:
     out = [f"{r['name']}: {r['spec']['assumed']}." for r in rows if r["spec"]["assumed"]]
+    differs = ""
+    if len(rows) >= 2:
+        what = [k for k in ("layers", "d_model") if len({r["spec"][k] for r in rows}) > 1]
+        names = {"layers": "depth", "d_model": "width"}
+        differs = (
+            f"; what differs between these models is {_join([names[k] for k in what])}"
+            if what
+            else "; these models differ only in their heads, so their reach and parameter count are equal"
+        )
     out.append(
         "At fixed width (d_model) the number of heads changes neither the reach (set by the masks and the number "
         "of layers) nor the parameter count (attention holds 4 d_model (heads x d_head) weights, and heads x "
-        "d_head = d_model); what differs between these models is depth"
-        + ("" if len({r["spec"]["d_model"] for r in rows}) == 1 else " and width")
-        + "."
+        f"d_head = d_model){differs}."
     )
     return out
 
