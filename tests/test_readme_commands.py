@@ -32,6 +32,12 @@ _PARSE_ONLY: tuple[tuple[str, str], ...] = (
     (r"^theory count-laws attention\b", "the degree-2 ansatz on a head takes minutes; tests/discovery counts it"),
     (r"^theory sweep\b", "paths relative to the repo root, a minute of jobs or a cluster; tests/sweep runs them"),
     (r"--plot\b", "draws figures with matplotlib"),
+    (r"--probe\b", "trains two transformers with torch for a minute each (extra torch)"),
+    (
+        r"\bdocs/",
+        "reads a checkout's docs/ folder (the test runs in a temporary directory); "
+        "tests/architecture/test_arch_corpus_cli.py runs the same commands on a corpus it writes",
+    ),
     (r"^theory hierarchy .*--channel gated", "about 10 s, the same code path as the hierarchy line that runs"),
 )
 

@@ -93,7 +93,8 @@ def test_scaling_commands(capsys) -> None:
     [
         (["receptive-field", "--layers", "2", "--mask", "dilated:window=4"], "'d'"),
         (["receptive-field", "--layers", "2", "--mask", "window:abc"], "'window'"),
-        (["compare-arch", "layers=15,heads=3"], "d_head"),
+        (["compare-arch", "layers=15"], "'heads'"),
+        (["compare-arch", "layers=15,heads=3", "--context", "1e15"], "context"),
         (["compare-arch", "layers=15,heads=3,d_head=64", "--law", "foo"], "foo"),
         (["attention-flow"], "exactly one input"),
         (["attention-flow", "missing.npz"], "not found"),

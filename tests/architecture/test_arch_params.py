@@ -76,10 +76,16 @@ def test_torch_reference_count() -> None:
     assert ours == n_torch
 
 
+def test_width_assumed_when_only_layers_and_heads() -> None:
+    a = parse_arch("layers=15,heads=3")
+    assert (a.d_head, a.d_model) == (64, 192) and "assumed d_head = 64" in a.assumed
+    assert parse_arch("layers=15,heads=3,d_model=96").assumed == ""  # negative control: width given
+
+
 @pytest.mark.parametrize(
     ("spec", "field"),
     [
-        ("layers=15,heads=3", "d_head"),
+        ("layers=15", "'heads'"),
         ("heads=3,d_head=64", "'layers'"),
         ("layers=15,heads=x,d_head=64", "'heads'"),
         ("layers=15,heads=3,d_head=64,ffn=-1", "'ffn'"),

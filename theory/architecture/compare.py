@@ -8,29 +8,31 @@ a receptive field?") from the pieces of this package:
 * theoretical receptive field of the mask stack at the context (:mod:`.reach`);
 * effective receptive field: rollout (:mod:`.rollout`) of *synthetic* distance-decaying
   attention within the mask (an assumption, stated in the output: real maps differ);
-* predicted loss under every law with its uncertainty (:mod:`.scaling`);
-* tokens per parameter against the compute-optimal ratio at the same compute;
-* the risk from repeated data (Muennighoff et al. 2023) when ``unique_tokens < tokens``.
+* predicted loss under every law with its uncertainty (:mod:`.scaling`), flagged invalid
+  above the uniform-guess entropy ``ln V``;
+* tokens per parameter and the overfitting risk (:mod:`.overfit`);
+* the verdict in prose (:mod:`.verdict`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InvalidArgument
-from .attention import synthetic_attention
+from .attention import load_attention_npz, synthetic_attention
+from .corpus import MAX_CONTEXT
 from .coverage import receptive_field
 from .mask_spec import parse_mask
+from .overfit import overfitting_risk, sig
 from .params import ArchSpec, count_parameters, parse_arch
-from .rollout import distance_quantiles, rollout_row
+from .rollout import distance_quantiles, rollout, rollout_row
 from .scaling import LAWS, compute_optimal, get_law, predict_loss
+from .verdict import write_verdict
 
-__all__ = ["Comparison", "compare_architectures", "render_comparison"]
-
-#: Predicted losses closer than this (nats/token) count as a tie in the verdict.
-TIE_NATS = 0.005
+__all__ = ["Comparison", "compare_architectures", "measured_effective_rf", "render_comparison"]
 
 #: Largest sequence length used for the synthetic rollout (dense n x n products).
 EFFECTIVE_N_MAX = 2048
@@ -53,17 +55,6 @@ class Comparison:
             "assumptions": self.assumptions,
             "warnings": self.warnings,
         }
-
-
-def _repeat_risk(epochs: float) -> tuple[str, str]:
-    """Short label and explanation; thresholds from Muennighoff et al. (2023)."""
-    if epochs <= 1.0 + 1e-12:
-        return "none", "none (single epoch)"
-    if epochs <= 4.0:
-        return "negligible", "negligible (<= 4 epochs are almost as good as fresh data)"
-    if epochs <= 16.0:
-        return "moderate", "moderate (diminishing returns; R*_D ~ 15 epochs)"
-    return "high", "high (repeated tokens are worth little beyond ~16 epochs)"
 
 
 def _range_notes(arch: ArchSpec, n_total: float, tokens: float, laws: list[str]) -> list[str]:
@@ -98,6 +89,7 @@ def _row(arch: ArchSpec, tokens: float, unique: float | None, tau: float, laws: 
     attribution[row] = vec
     eff = distance_quantiles(attribution, rows=[row])
     compute = 6.0 * n_total * tokens
+    uniform = math.log(arch.vocab)
     preds: dict = {}
     notes = _range_notes(arch, n_total, tokens, laws)
     for name in laws:
@@ -106,16 +98,16 @@ def _row(arch: ArchSpec, tokens: float, unique: float | None, tau: float, laws: 
         preds[name] = {
             "loss": p["loss"],
             "stderr": p["stderr"],
+            "valid": p["loss"] <= uniform,
+            "models_repetition": get_law(name).r_star_d is not None,
             "compute_optimal_params": opt["params"],
             "compute_optimal_tokens_per_param": opt["tokens_per_param"],
         }
-    epochs = tokens / unique if unique else 1.0
-    penalty, excess = None, None
+    penalty = None
     if unique is not None:
         fresh = predict_loss("muennighoff2023", n_total, tokens, warn=False)["loss"]
-        rep = predict_loss("muennighoff2023", n_total, tokens, unique_tokens=unique, warn=False)
-        penalty = rep["loss"] - fresh
-        excess = rep["excess_params_RN"]
+        penalty = predict_loss("muennighoff2023", n_total, tokens, unique_tokens=unique, warn=False)["loss"] - fresh
+    risk = overfitting_risk(n_total, tokens, unique)
     return {
         "name": arch.label(),
         "spec": arch.to_dict(),
@@ -124,15 +116,21 @@ def _row(arch: ArchSpec, tokens: float, unique: float | None, tau: float, laws: 
         "params_embedding": counts["embedding"] + counts["unembedding"],
         "training_flops": compute,
         "theoretical_rf_last_position": rf.last_count,
+        "covers_context": rf.last_count >= arch.context,
         "layers_to_cover_context": rf.layers_to_cover,
-        "effective_rf": {"n": n_eff, "tau": tau, **eff},
+        "effective_rf": {"source": "synthetic decay (assumed, not measured)", "n": n_eff, "tau": tau, **eff},
+        "uniform_guess_loss": uniform,
         "losses": preds,
-        "tokens_per_param": tokens / n_total,
-        "epochs": epochs,
+        "tokens_per_param": risk["tokens_per_param"],
+        "unique_tokens_per_param": risk["unique_tokens_per_param"],
+        "epochs": risk["epochs"],
+        "epochs_for_chinchilla_ratio": risk["epochs_for_chinchilla_ratio"],
         "repeat_penalty_loss": penalty,
-        "repeat_risk": _repeat_risk(epochs)[0],
-        "repeat_risk_detail": _repeat_risk(epochs)[1],
-        "excess_params_RN": excess,
+        "overfitting_risk": risk["level"],
+        "overfitting_reasons": risk["reasons"],
+        "repetitions_RD": risk["R_D"],
+        "excess_params_RN": risk["R_N"],
+        "compute_optimal_params_for_unique_data": risk["compute_optimal_params_for_unique_data"],
         "notes": notes,
     }
 
@@ -145,113 +143,62 @@ def compare_architectures(
     unique_tokens: float | None = None,
     tau: float = 16.0,
     laws: list[str] | None = None,
+    vocab: int | None = None,
+    data: dict | None = None,
+    attention: str | None = None,
 ) -> Comparison:
-    """Compare architectures given as spec strings (see :func:`~.params.parse_arch`)."""
+    """Compare architectures given as spec strings (see :func:`~.params.parse_arch`).
+
+    ``vocab`` fills the specs that give none (e.g. the corpus tokenizer's vocabulary);
+    ``data`` describes the corpus (``documents``, ``tokens``, ``unique_tokens``, ``source``
+    and optionally ``dependency`` with ``range``, ``range_interval``, ``at_least``), shown
+    beside the reach in the verdict.  ``attention`` is an ``.npz`` of measured maps
+    (:func:`~.attention.load_attention_npz`): its rollout gives the measured effective
+    receptive field of the architectures with the same number of layers.
+    """
     if len(specs) < 1:
         raise InvalidArgument("give at least one architecture spec, e.g. layers=15,heads=3,d_head=64")
-    if tokens <= 0 or (unique_tokens is not None and unique_tokens <= 0):
-        raise InvalidArgument(f"tokens must be positive, got tokens={tokens}, unique={unique_tokens}")
+    if not 1 <= context <= MAX_CONTEXT:
+        raise InvalidArgument(f"context must lie in 1..{MAX_CONTEXT:.0e} tokens, got {context:g}")
+    for name, v in (("tokens", tokens), ("unique_tokens", unique_tokens)):
+        if v is not None and not (math.isfinite(v) and 0 < v <= 1e16):
+            raise InvalidArgument(f"{name} must lie in (0, 1e16], got {name}={v:g}")
     laws = list(LAWS) if laws is None else laws
-    archs = [parse_arch(s, context=context) for s in specs]
+    archs = [parse_arch(s, context=context, vocab=vocab) for s in specs]
     rows = [_row(a, tokens, unique_tokens, tau, laws) for a in archs]
+    measured = None if attention is None else measured_effective_rf(attention)
+    for r in rows:
+        r["measured_rf"] = measured if measured and measured["layers"] == r["spec"]["layers"] else None
+    if measured:
+        data = {**(data or {}), "measured_rf": measured}
     warnings = [w for r in rows for w in r["notes"]]
-    verdict = _verdict(rows, laws, tokens, unique_tokens)
+    text = write_verdict(rows, laws, context=context, tokens=tokens, unique=unique_tokens, data=data)
     assumptions = [
         "Loss from Chinchilla-type fits L = E + A/N^alpha + B/D^beta on total parameters "
         "(embeddings included) for dense decoder LMs trained on web text; other data, "
         "objectives (e.g. classification fine-tuning) or tokenizers shift the constants.",
-        f"Training on {tokens:.3g} tokens"
-        + (f" drawn from {unique_tokens:.3g} unique tokens" if unique_tokens else " (all unique)")
+        f"Training on {sig(tokens)} tokens"
+        + (f" drawn from {sig(unique_tokens)} unique tokens" if unique_tokens else " (all unique)")
         + "; compute C = 6 N D.",
-        "Theoretical receptive field = positions with a path through the layer masks; "
+        "Theoretical receptive field (reach) = positions with a path through the layer masks; "
         "heads add paths but never widen a fixed mask's reach.",
-        f"Effective receptive field = attention rollout (0.5 A + 0.5 I) of synthetic "
-        f"attention decaying as exp(-|i-j|/{tau:g}) within the mask, the same in every layer "
+        f"The 'synthetic-decay RF' row is NOT measured: attention rollout (0.5 A + 0.5 I) of "
+        f"synthetic attention decaying as exp(-|i-j|/{tau:g}) within the mask, the same in every layer "
         f"and head, for the last position of {rows[0]['effective_rf']['n']} tokens (the middle "
-        "one for bidirectional masks); real trained attention will differ (measure it with "
-        "`theory attention-flow`).",
+        "one for bidirectional masks). It grows with depth because an assumed decay spreads like a "
+        "random walk, not because depth buys reach; pass measured maps with --attention NPZ.",
         "Standard errors only where published (besiroglu2024), parameters taken independent.",
     ]
-    return Comparison(rows, verdict, assumptions, warnings)
+    assumptions.extend(sorted({f"{a.label()}: {a.assumed}" for a in archs if a.assumed}))
+    return Comparison(rows, text, assumptions, warnings)
 
 
-def _verdict(rows: list[dict], laws: list[str], tokens: float, unique: float | None) -> list[str]:
-    out = []
-    best: dict[str, str] = {}
-    spread: dict[str, float] = {}
-    for law in laws:
-        losses = sorted((r["losses"][law]["loss"], r["name"]) for r in rows)
-        spread[law] = losses[-1][0] - losses[0][0]
-        tie = len(losses) > 1 and losses[1][0] - losses[0][0] < TIE_NATS
-        best[law] = "tie" if tie else losses[0][1]
-    winners = {w for w in best.values() if w != "tie"}
-    ties = [law for law, w in best.items() if w == "tie"]
-    if len(rows) == 1:
-        out.append(f"Predicted loss of {rows[0]['name']}: see the table.")
-    elif len(winners) == 1 and not ties:
-        w = next(iter(winners))
-        out.append(
-            f"Lower predicted loss: {w} under every law ({', '.join(laws)}); the gap is "
-            f"{min(spread.values()):.2f}-{max(spread.values()):.2f} nats/token."
-        )
-    elif len(winners) == 1:
-        w = next(iter(winners))
-        out.append(
-            f"Lower predicted loss: {w} under {', '.join(k for k in laws if best[k] == w)}; "
-            f"a tie (< {TIE_NATS} nats/token apart) under {', '.join(ties)}"
-            + (" (heavily repeated data: extra parameters are worth almost nothing)." if unique else ".")
-        )
-    else:
-        out.append(f"The laws disagree on the better model: {best}.")
-    covers = {r["name"]: r["layers_to_cover_context"] for r in rows}
-    if all(v is not None and v <= 1 for v in covers.values()):
-        out.append(
-            "Receptive field: with full (or causal) attention one layer already sees the whole "
-            "context, so depth does not buy reach here; unlike a CNN the receptive field is "
-            "set by the mask, not by depth."
-        )
-    else:
-        out.append(f"Layers needed to cover the context: {covers}; fewer means reach is no issue.")
-    for r in rows:
-        tpp = r["tokens_per_param"]
-        ref_law = "besiroglu2024" if "besiroglu2024" in laws else laws[-1]
-        opt = r["losses"][ref_law]["compute_optimal_tokens_per_param"]
-        side = (
-            "more data than compute-optimal (under-sized model)"
-            if tpp > opt
-            else ("fewer tokens than compute-optimal (over-sized model for this data)")
-        )
-        out.append(
-            f"{r['name']}: {r['params_total'] / 1e6:.1f}M parameters, {tpp:.0f} tokens/parameter "
-            f"vs ~{opt:.0f} compute-optimal at its compute ({ref_law}): {side}; repeated-data risk "
-            f"{r['repeat_risk_detail']}."
-        )
-    if len(rows) >= 2:
-        cheap = min(rows, key=lambda r: r["training_flops"])
-        dear = max(rows, key=lambda r: r["training_flops"])
-        if cheap is not dear:
-            out.append(
-                f"Cost: {dear['name']} needs {dear['training_flops'] / cheap['training_flops']:.1f}x "
-                f"the training compute of {cheap['name']} on the same tokens."
-            )
-    if unique is not None and unique < tokens:
-        ex = {r["name"]: r["excess_params_RN"] for r in rows}
-        if any(v and v > 0 for v in ex.values()):
-            parts = ", ".join(f"{k}: R_N = {v:.1f}" for k, v in ex.items())
-            out.append(
-                "Overfitting: data are repeated; Muennighoff et al. (2023) discount both "
-                "repeated tokens (R*_D ~ 15.4) and parameters beyond the compute-optimal size "
-                f"for the unique data (R*_N ~ 5.3); excess-parameter ratios {parts}. The larger "
-                "R_N, the more of the model is wasted (over-fitting capacity); the repeat "
-                "penalty in loss is in the JSON (repeat_penalty_loss)."
-            )
-    if unique is None or unique >= tokens:
-        out.append(
-            "Overfitting: with every token seen once, neither model can memorise its training "
-            "set in the classical sense; the bigger model is the better use of the data. "
-            "Overfitting appears when data are repeated (give --unique-tokens)."
-        )
-    return out
+def measured_effective_rf(path: str, *, residual: float = 0.5) -> dict:
+    """Rollout (residual ``0.5``) of measured maps in an ``.npz``: distance quantiles of the last position."""
+    stack = load_attention_npz(path)
+    r = rollout(stack.attn, residual=residual)
+    q = distance_quantiles(r, rows=[stack.n - 1])
+    return {"source": str(path), "layers": stack.layers, "n": stack.n, **q}
 
 
 def render_comparison(cmp: Comparison) -> str:
@@ -262,28 +209,43 @@ def render_comparison(cmp: Comparison) -> str:
 
     def fmt_loss(r: dict, law: str) -> str:
         p = r["losses"][law]
-        return f"{p['loss']:.3f}" + (f" ± {p['stderr']:.3f}" if p["stderr"] else "")
+        text = f"{p['loss']:.3f}" + (f" ± {p['stderr']:.3f}" if p["stderr"] else "")
+        return text + ("" if p["valid"] else " (> ln V: invalid)")
 
+    context = rows[0]["spec"]["context"]
     lines_spec: list[tuple[str, list[str]]] = [
         ("parameters (total)", [f"{r['params_total']:,}" for r in rows]),
         ("parameters (non-embedding)", [f"{r['params_non_embedding']:,}" for r in rows]),
+        ("width d_model (heads x d_head)", [
+            f"{r['spec']['d_model']} ({r['spec']['heads']} x {r['spec']['d_head']})"
+            + (" assumed" if r["spec"]["assumed"] else "") for r in rows
+        ]),
         ("training FLOPs (6ND)", [f"{r['training_flops']:.3g}" for r in rows]),
-        ("reach of last position", [str(r["theoretical_rf_last_position"]) for r in rows]),
+        ("reach of last position", [f"{r['theoretical_rf_last_position']:,}" for r in rows]),
+        (f"covers context {context:,}", ["yes" if r["covers_context"] else "NO" for r in rows]),
         ("layers to cover context", [str(r["layers_to_cover_context"]) for r in rows]),
-        ("effective RF q50 / q90", [
+        ("synthetic-decay RF q50/q90", [
             f"{r['effective_rf']['q50']:.0f} / {r['effective_rf']['q90']:.0f}" for r in rows
         ]),
+        *([("measured RF q50/q90 (rollout)", [
+            f"{r['measured_rf']['q50']:.0f} / {r['measured_rf']['q90']:.0f}" if r.get("measured_rf") else "-"
+            for r in rows
+        ])] if any(r.get("measured_rf") for r in rows) else []),
         *[(f"loss {law}", [fmt_loss(r, law) for r in rows]) for law in laws],
-        ("tokens per parameter", [f"{r['tokens_per_param']:.1f}" for r in rows]),
-        ("epochs over unique data", [f"{r['epochs']:.2f}" for r in rows]),
-        ("repeated-data risk", [r["repeat_risk"] for r in rows]),
+        ("uniform guess ln V", [f"{r['uniform_guess_loss']:.3f}" for r in rows]),
+        ("tokens per parameter", [sig(r["tokens_per_param"]) for r in rows]),
+        ("unique tokens per parameter", [sig(r["unique_tokens_per_param"]) for r in rows]),
+        ("epochs over unique data", [sig(r["epochs"]) for r in rows]),
+        ("epochs for 20 tokens/param", [sig(r["epochs_for_chinchilla_ratio"]) for r in rows]),
+        ("R_D / R_N (Muennighoff)", [f"{sig(r['repetitions_RD'])} / {sig(r['excess_params_RN'])}" for r in rows]),
+        ("overfitting risk", [r["overfitting_risk"] for r in rows]),
     ]  # fmt: skip
     w0 = max(len(k) for k, _ in lines_spec)
     widths = [max(len(n), *(len(v[c]) for _, v in lines_spec)) for c, n in enumerate(names)]
-    out = [" " * w0 + "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
+    out = [(" " * w0 + "  " + "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))).rstrip()]
     for key, vals in lines_spec:
         cells = "  ".join(v.ljust(w) for v, w in zip(vals, widths, strict=True))
-        out.append(key.ljust(w0) + "  " + cells)
+        out.append((key.ljust(w0) + "  " + cells).rstrip())
     out.append("")
     out.append("Verdict:")
     out.extend(f"  - {v}" for v in cmp.verdict)

@@ -29,7 +29,11 @@ from typing import Any
 
 from ..errors import ModelError
 
-__all__ = ["ArchSpec", "ArchSpecError", "count_parameters", "parse_arch"]
+__all__ = ["DEFAULT_D_HEAD", "ArchSpec", "ArchSpecError", "count_parameters", "parse_arch"]
+
+#: Head size assumed when a spec gives neither ``d_head`` nor ``d_model``: 64, the head size of
+#: the original Transformer (Vaswani et al. 2017), GPT-2 and BERT.
+DEFAULT_D_HEAD = 64
 
 
 class ArchSpecError(ModelError):
@@ -53,6 +57,7 @@ class ArchSpec:
     context: int = 2048
     mask: str = "causal"
     name: str = ""
+    assumed: str = ""
 
     @property
     def d_attn(self) -> int:
@@ -75,14 +80,15 @@ class ArchSpec:
 
 _INT_FIELDS = ("layers", "heads", "d_head", "d_model", "vocab", "context")
 _BOOL_FIELDS = ("tied", "gated", "bias")
-_ALL_FIELDS = (*_INT_FIELDS, *_BOOL_FIELDS, "ffn", "ffn_ratio", "positional", "mask", "name")
+_ALL_FIELDS = (*_INT_FIELDS, *_BOOL_FIELDS, "ffn", "ffn_ratio", "positional", "mask", "name")  # not "assumed"
 _BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def parse_arch(spec: str, **defaults: object) -> ArchSpec:
     """Parse ``"layers=15,heads=3,d_head=64[,d_model=..,ffn=4,vocab=..,tied=true,...]"``.
 
-    ``d_model`` defaults to ``heads * d_head``; ``d_head`` defaults to ``d_model / heads``.
+    ``d_model`` defaults to ``heads * d_head``; ``d_head`` defaults to ``d_model / heads``;
+    with neither, ``d_head = 64`` (:data:`DEFAULT_D_HEAD`) and ``assumed`` says so.
     ``mask`` takes a mask spec without commas (e.g. ``mask=window:512``).  ``defaults``
     (e.g. ``context=2048``) fill fields the string does not give.
 
@@ -135,7 +141,11 @@ def parse_arch(spec: str, **defaults: object) -> ArchSpec:
             raise ArchSpecError(f"architecture {spec!r}: missing field {key!r}")
     heads = int(vals["heads"])
     if "d_model" not in vals and "d_head" not in vals:
-        raise ArchSpecError(f"architecture {spec!r}: give d_head or d_model")
+        vals["d_head"] = DEFAULT_D_HEAD
+        vals["assumed"] = (
+            f"width not given: assumed d_head = {DEFAULT_D_HEAD} (d_model = {heads * DEFAULT_D_HEAD}); "
+            "give d_model or d_head to change it"
+        )
     if "d_model" not in vals:
         vals["d_model"] = heads * int(vals["d_head"])
     if "d_head" not in vals:

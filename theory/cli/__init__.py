@@ -25,7 +25,18 @@ from ._output import Result, emit
 __all__ = ["main"]
 
 # Sub-command modules, in the order they appear in ``theory --help``.
-_COMMAND_MODULES = ("catalogue", "check", "discover", "joma", "hierarchy", "lu", "arch", "reproduce", "sweep")
+_COMMAND_MODULES = (
+    "catalogue",
+    "check",
+    "discover",
+    "joma",
+    "hierarchy",
+    "lu",
+    "arch",
+    "corpus",
+    "reproduce",
+    "sweep",
+)
 
 
 class _Parser(argparse.ArgumentParser):

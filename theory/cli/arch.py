@@ -74,18 +74,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "compare-arch",
-        help="compare transformer shapes: parameters, reach, predicted loss, data risk",
-        description='Compare architectures given as "layers=15,heads=3,d_head=64" '
-        "(optional: d_model, ffn, vocab, tied, gated, bias, positional, mask, name).",
+        help="compare transformer shapes: parameters, reach, predicted loss, overfitting risk",
+        description='Compare architectures given as "layers=15,heads=3,d_model=192" '
+        "(optional: d_head, ffn, vocab, tied, gated, bias, positional, mask, name; without d_model or "
+        "d_head a head size of 64 is assumed and said). With --corpus the tokens, unique tokens and "
+        "vocabulary come from your documents (see `theory corpus --help`).",
     )
     p.add_argument("specs", nargs="+", help="architecture spec strings")
     p.add_argument("--context", type=_positive_int, default=2048, help="sequence length n (default: %(default)s)")
-    p.add_argument("--tokens", type=_positive_float, default=2e9, help="training tokens D (default: %(default)g)")
+    p.add_argument(
+        "--tokens",
+        type=_positive_float,
+        default=None,
+        help="training tokens D (default: 2e9, or --epochs x the corpus's unique tokens with --corpus)",
+    )
     p.add_argument(
         "--unique-tokens",
         type=_positive_float,
         default=None,
-        help="unique tokens, for repeated data (default: = --tokens)",
+        help="unique tokens, for repeated data (default: = --tokens, or counted with --corpus)",
     )
     p.add_argument(
         "--tau", type=_positive_float, default=16.0, help="synthetic attention decay length (default: %(default)s)"
@@ -96,6 +103,44 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="scaling law, repeatable (see `theory scaling --help`; default: all)",
     )
+    p.add_argument("--corpus", default=None, help="folder of .txt files, .jsonl or text file to count (default: none)")
+    p.add_argument(
+        "--attention",
+        default=None,
+        metavar="NPZ",
+        help="measured attention maps (.npz, array 'attn') for a measured effective-RF row (default: none)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_float,
+        default=1.0,
+        help="passes over the corpus when --tokens is not given (default: %(default)s)",
+    )
+    from .corpus import add_corpus_options
+
+    add_corpus_options(p)
+    p.add_argument(
+        "--probe",
+        action="store_true",
+        help="train both shapes at reduced width on the corpus and measure the train/validation gap "
+        "(torch extra; default: off)",
+    )
+    p.add_argument(
+        "--probe-seconds",
+        type=_positive_float,
+        default=60.0,
+        help="training time per model for --probe (default: %(default)s)",
+    )
+    p.add_argument(
+        "--probe-width", type=_positive_int, default=64, help="d_model of the reduced models (default: %(default)s)"
+    )
+    p.add_argument(
+        "--probe-context",
+        type=_positive_int,
+        default=128,
+        help="sequence length of the probe's training windows (default: %(default)s)",
+    )
+    p.add_argument("--probe-plot", default=None, help="write the probe's learning curves to this .png (default: none)")
     add_json_flag(p)
     p.set_defaults(run=_run_compare)
 
@@ -226,20 +271,57 @@ def _run_receptive_field(args: argparse.Namespace) -> Result:
 
 def _run_compare(args: argparse.Namespace) -> Result:
     from ..architecture import compare_architectures, get_law, render_comparison
+    from .corpus import read_corpus, render_corpus, render_dependency
 
     laws = args.law
     if laws:
         for name in laws:
             get_law(name)
+    tokens, unique, vocab, data = args.tokens, args.unique_tokens, None, None
+    extra: list[str] = []
+    stats = None
+    if args.probe and args.corpus is None:
+        raise InvalidArgument("--probe trains on your documents: give --corpus PATH")
+    if args.corpus is not None:
+        if unique is not None:
+            raise InvalidArgument("give --corpus or --unique-tokens, not both (the corpus counts its unique tokens)")
+        stats, dep = read_corpus(args.corpus, args, args.context)
+        data = stats.to_dict()
+        unique, vocab = float(stats.unique_tokens), stats.vocab_size
+        tokens = tokens if tokens is not None else args.epochs * unique
+        extra.extend(render_corpus(data))
+        if dep is not None:
+            data["dependency"] = dep.to_dict()
+            data["dependency"]["summary"] = dep.summary()
+            extra.extend(render_dependency(data["dependency"], dep.summary(), []))
+        extra.append("")
     cmp = compare_architectures(
         args.specs,
         context=args.context,
-        tokens=args.tokens,
-        unique_tokens=args.unique_tokens,
+        tokens=2e9 if tokens is None else tokens,
+        unique_tokens=unique,
         tau=args.tau,
         laws=laws,
+        vocab=vocab,
+        data=data,
+        attention=args.attention,
     )
-    return Result(data=cmp.to_dict(), text=render_comparison(cmp))
+    out = cmp.to_dict()
+    text = "\n".join(extra) + render_comparison(cmp)
+    if data is not None:
+        out["corpus"] = data
+    if args.probe and stats is not None:
+        from ..architecture.probe import ProbeConfig, render_probe, run_probe
+
+        probe = run_probe(
+            args.specs, stats.sample, stats.vocab_size,
+            ProbeConfig(seconds=args.probe_seconds, width=args.probe_width, context=args.probe_context,
+                        seed=args.seed),
+            plot=args.probe_plot,
+        )  # fmt: skip
+        out["probe"] = probe
+        text += "\n\n" + render_probe(probe)
+    return Result(data=out, text=text)
 
 
 def _summary(stack, args: argparse.Namespace) -> tuple[dict, dict]:
