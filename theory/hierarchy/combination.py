@@ -49,12 +49,18 @@ class CombinationHierarchy:
     incidence : tuple of numpy.ndarray
         ``incidence[l][i, j] = 1`` iff node ``i`` of level ``l`` contains node ``j`` of level
         ``l - 1`` (tokens for ``l = 0``); shapes ``(sizes[l], sizes[l-1])``.
+    rho : float
+        Emission probability: an active node switches on each of its members independently
+        with probability ``rho`` (a member with several active parents gets one chance per
+        parent).  ``1`` is the paper's deterministic data; below 1 it is this module's
+        ablation knob, a noisy channel like the HBLT's gated edge law.
     """
 
     n_tokens: int
     sizes: tuple[int, ...]
     fan_in: tuple[int, ...]
     incidence: tuple[np.ndarray, ...]
+    rho: float = 1.0
 
     @property
     def classes(self) -> int:
@@ -69,6 +75,7 @@ class CombinationHierarchy:
             "sizes": list(self.sizes),
             "fan_in": list(self.fan_in),
             "classes": self.classes,
+            "rho": self.rho,
         }
 
     def draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -80,7 +87,11 @@ class CombinationHierarchy:
         active = np.eye(self.classes, dtype=bool)[labels]
         levels = [active]
         for inc in reversed(self.incidence):
-            active = (active.astype(np.int64) @ inc) > 0
+            if self.rho >= 1.0:
+                active = (active.astype(np.int64) @ inc) > 0
+            else:  # one Bernoulli(rho) chance per (active parent, member) edge
+                edges = active[:, :, None] & (inc[None] > 0) & (rng.random((n, *inc.shape)) < self.rho)
+                active = edges.any(axis=1)
             levels.append(active)
         tokens = levels.pop()
         return tokens, labels, levels[::-1]
@@ -91,6 +102,7 @@ def build_combination(
     sizes: tuple[int, ...] = (10, 20, 10),
     fan_in: tuple[int, ...] = (3, 3, 3),
     *,
+    rho: float = 1.0,
     seed: int = 0,
 ) -> CombinationHierarchy:
     """Draw the combinations of a :class:`CombinationHierarchy` (distinct sets per level).
@@ -104,14 +116,19 @@ def build_combination(
         20 or 30, then the classes).
     fan_in : tuple of int
         Combination size per level, same length as ``sizes``.
+    rho : float
+        Emission probability in ``(0, 1]`` (1: the paper's deterministic data).
     seed : int
         Seed of the combinations (the structure; the draws have their own seed).
 
     Raises
     ------
     InvalidArgument
-        Mismatched lengths, sizes below 1, or more distinct combinations asked for than exist.
+        Mismatched lengths, sizes below 1, ``rho`` outside ``(0, 1]``, or more distinct
+        combinations asked for than exist.
     """
+    if not (isinstance(rho, int | float) and 0.0 < float(rho) <= 1.0):
+        raise InvalidArgument(f"expected an emission probability rho in (0, 1], got rho={rho!r}")
     sizes, fan_in = tuple(int(s) for s in sizes), tuple(int(k) for k in fan_in)
     if len(sizes) != len(fan_in) or len(sizes) < 2:
         raise InvalidArgument(f"expected sizes and fan_in of the same length >= 2, got {sizes} and {fan_in}")
@@ -142,4 +159,6 @@ def build_combination(
             inc[row, list(combo)] = 1
         incidence.append(inc)
         below = size
-    return CombinationHierarchy(n_tokens=int(n_tokens), sizes=sizes, fan_in=fan_in, incidence=tuple(incidence))
+    return CombinationHierarchy(
+        n_tokens=int(n_tokens), sizes=sizes, fan_in=fan_in, incidence=tuple(incidence), rho=float(rho)
+    )
