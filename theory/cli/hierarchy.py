@@ -49,8 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="transformer data: the tree above, or the JoMA code's combination data "
         "(99 tokens, 10 and 20 latents, D labels, fan-in 3) (default: %(default)s)",
     )
-    p.add_argument("--tf-runs", type=int, default=2, metavar="R", help="transformer seeds S..S+R-1 (default: %(default)s)")
-    p.add_argument("--tf-steps", type=int, default=600, metavar="K", help="transformer Adam steps (default: %(default)s)")
+    p.add_argument(
+        "--tf-runs", type=int, default=2, metavar="R", help="transformer seeds S..S+R-1 (default: %(default)s)"
+    )
+    p.add_argument(
+        "--tf-steps", type=int, default=600, metavar="K", help="transformer Adam steps (default: %(default)s)"
+    )
     p.add_argument("--tf-layers", type=int, default=3, metavar="N", help="transformer blocks (default: %(default)s)")
     p.add_argument("--tf-width", type=int, default=64, metavar="W", help="transformer width d (default: %(default)s)")
     p.add_argument(

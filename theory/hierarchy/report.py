@@ -25,10 +25,10 @@ from .._config import configure
 from ..errors import InvalidArgument
 from ..numeric.compile import compile_expression
 from .closed_form import H_L, H_M, P_LCA, RHO, cooccurrence_closed_form, general_closed_form
+from .combination import CombinationHierarchy, build_combination
 from .cooccurrence import PairTable, pair_table
 from .order import lca_monotonicity, predicted_order
 from .sampling import cooccurrence_estimate, max_z_score, sample
-from .combination import CombinationHierarchy, build_combination
 from .toy import ToyConfig, train_toy
 from .transformer import TransformerConfig
 from .transformer_study import render_ablation, render_section, run_ablation, transformer_section

@@ -215,7 +215,7 @@ def sequences(tokens: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray of int64, shape (N, W), W = max(1, max number of tokens in a row)
     """
-    n, L = tokens.shape
+    L = tokens.shape[1]
     keys = np.where(tokens, np.arange(L), -1)
     ids = np.sort(keys, axis=1)
     ids[ids < 0] = L

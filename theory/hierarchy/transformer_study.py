@@ -62,8 +62,20 @@ ABLATIONS: tuple[tuple[str, str, dict, dict, str], ...] = (
     ("next-token", "next-token objective instead of the label", PAPER_DATA, {"objective": "next-token"}, "transformer"),
     ("mlm", "masked-LM objective, bidirectional attention", PAPER_DATA, {"objective": "mlm"}, "transformer"),
     ("mean-pool", "units mean-pooled over positions for the measure", PAPER_DATA, {"pool": "mean"}, "transformer"),
-    ("frozen embedding", "token embedding kept at its random init", PAPER_DATA, {"freeze_embedding": True}, "transformer"),
-    ("noisy combination", "combination data, each member emitted w.p. 0.8", {**PAPER_DATA, "rho": 0.8}, {}, "transformer"),
+    (
+        "frozen embedding",
+        "token embedding kept at its random init",
+        PAPER_DATA,
+        {"freeze_embedding": True},
+        "transformer",
+    ),
+    (
+        "noisy combination",
+        "combination data, each member emitted w.p. 0.8",
+        {**PAPER_DATA, "rho": 0.8},
+        {},
+        "transformer",
+    ),
     ("HBLT gated", "HBLT data (125 tokens, gated, rho 0.8, D 5)", _HBLT_GATED, {}, "transformer"),
     ("HBLT symmetric", "HBLT data (125 tokens, symmetric, rho 0.8, D 2)", _HBLT_SYMMETRIC, {}, "transformer"),
     ("toy MLP", "the toy MLP on bags of tokens (combination data)", PAPER_DATA, {}, "toy"),
@@ -113,7 +125,13 @@ def train_toy_on(data: Data, *, seed: int = 0, config: ToyConfig | None = None) 
             m[i] = 0.9 * m[i] + 0.1 * g
             v[i] = 0.999 * v[i] + 0.001 * g * g
             params[i] = params[i] - cfg.lr * (m[i] / (1 - 0.9**step)) / (np.sqrt(v[i] / (1 - 0.999**step)) + 1e-8)
-    return {"seed": seed, "levels": names, "score_init": init, "score_trained": scores(), "seconds": time.perf_counter() - t0}
+    return {
+        "seed": seed,
+        "levels": names,
+        "score_init": init,
+        "score_trained": scores(),
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def _stats(values: list[float | None]) -> dict | None:
@@ -183,7 +201,9 @@ def run_ablation(
             else:
                 run: TransformerRun = train_transformer(data, seed=seed, config=cfg, progress=progress)
                 runs.append(run.as_dict())
-        rows.append({"name": name, "change": change, "data": spec, "model": model, **summarise_runs(runs), "runs": runs})
+        rows.append(
+            {"name": name, "change": change, "data": spec, "model": model, **summarise_runs(runs), "runs": runs}
+        )
     return {"base": asdict(base), "toy": asdict(toy), "seeds": list(seeds), "rows": rows}
 
 
