@@ -265,10 +265,12 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
     transformer = None
     seeds = tuple(range(seed, seed + n_tf))
     if cfg.model == "transformer":
-        data: LatentTree | CombinationHierarchy = tree
-        if cfg.data == "combination":
-            data = build_combination(99, (10, 20, classes), (3, 3, 3), seed=seed)
-        transformer = transformer_section(data, seeds, cfg.transformer_config, progress=cfg.progress)
+
+        def data_for_seed(s: int) -> LatentTree | CombinationHierarchy:
+            # the combination structure is drawn with each run's seed, as in the ablation
+            return build_combination(99, (10, 20, classes), (3, 3, 3), seed=s) if cfg.data == "combination" else tree
+
+        transformer = transformer_section(data_for_seed, seeds, cfg.transformer_config, progress=cfg.progress)
     ablation = None
     if cfg.ablation:
         ablation = run_ablation(seeds, cfg.transformer_config, toy=toy_config, progress=cfg.progress)
