@@ -11,6 +11,7 @@ Role: the public surface of the sub-package, one module per concept:
 * :mod:`~theory.hierarchy.combination` - the JoMA code's own data (deterministic random combinations);
 * :mod:`~theory.hierarchy.transformer` - a multilayer transformer scored as in JoMA's Table 1 (torch extra);
 * :mod:`~theory.hierarchy.transformer_study` - seeds, summaries and the ablation of that experiment;
+* :mod:`~theory.hierarchy.posterior` - exact latent posteriors and the alignment ceiling they set;
 * :mod:`~theory.hierarchy.report` - one study end to end (what ``theory hierarchy`` prints);
 * :mod:`~theory.hierarchy.figure` - the hierarchy-score figure (optional matplotlib).
 """
@@ -19,6 +20,7 @@ from .closed_form import cooccurrence_closed_form, general_closed_form
 from .combination import CombinationHierarchy, build_combination
 from .cooccurrence import PairTable, exact_cooccurrence, pair_table
 from .order import AssociationGroup, lca_monotonicity, predicted_order
+from .posterior import alignment_ceiling, posteriors
 from .report import HierarchyConfig, hierarchy_report
 from .sampling import Samples, cooccurrence_estimate, max_z_score, sample
 from .toy import ToyConfig, ToyRun, train_toy
@@ -51,6 +53,7 @@ __all__ = [
     "TransformerConfig",
     "TransformerRun",
     "UnreachableNodeError",
+    "alignment_ceiling",
     "build_combination",
     "build_tree",
     "cooccurrence_closed_form",
@@ -61,6 +64,7 @@ __all__ = [
     "lca_monotonicity",
     "max_z_score",
     "pair_table",
+    "posteriors",
     "predicted_order",
     "run_ablation",
     "sample",

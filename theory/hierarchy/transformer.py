@@ -60,6 +60,7 @@ import numpy as np
 
 from ..errors import InvalidArgument, require
 from .combination import CombinationHierarchy
+from .posterior import alignment_ceiling
 from .sampling import Samples, sample
 from .toy import normalised_correlation
 from .tree import HierarchyError, LatentTree
@@ -144,7 +145,9 @@ class TransformerRun:
     """Outcome of :func:`train_transformer` (JSON-able through :meth:`as_dict`).
 
     ``score_*`` are the matched scores :math:`\\mathrm{NCorr}(s, s)`, one per block
-    (``None`` for a block above the label level); ``score_matrix[s][v]`` is every pair.
+    (``None`` for a block above the label level); ``score_matrix[s][v]`` is every pair;
+    ``ceiling[s]`` the best any function of the tokens can reach at level ``s``
+    (:func:`theory.hierarchy.posterior.alignment_ceiling`).
     """
 
     seed: int
@@ -153,6 +156,7 @@ class TransformerRun:
     score_trained: list[float | None]
     score_shuffled: list[float | None]
     score_cosine: list[float | None]
+    ceiling: list[float | None]
     score_matrix: list[list[float]]
     loss_first: float | None
     loss_last: float | None
@@ -347,6 +351,7 @@ def train_transformer(
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     test_ids = torch.as_tensor(sequences(test_tokens))
     n_levels = len(y_test)
+    ceiling = alignment_ceiling(data, test_tokens, y_test)
 
     def matched(hidden: list[np.ndarray], latents: list[np.ndarray], centred: bool = True) -> list[float | None]:
         return [ncorr(h, latents[s], centred=centred) if s < n_levels else None for s, h in enumerate(hidden)]
@@ -382,6 +387,7 @@ def train_transformer(
         score_trained=matched(hidden, y_test),
         score_shuffled=matched(hidden, y_control),
         score_cosine=matched(hidden, y_test, centred=False),
+        ceiling=[ceiling[s] if s < n_levels else None for s in range(cfg.layers)],
         score_matrix=[[ncorr(h, y) for y in y_test] for h in hidden],
         loss_first=losses[0] if losses else None,
         loss_last=float(np.mean(losses[-20:])) if losses else None,

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import InvalidArgument
 from .combination import CombinationHierarchy, build_combination
+from .posterior import alignment_ceiling
 from .toy import ToyConfig, _init, forward_backward
 from .transformer import Data, TransformerConfig, TransformerRun, _draw, ncorr, train_transformer
 from .tree import build_tree
@@ -117,6 +118,7 @@ def train_toy_on(data: Data, *, seed: int = 0, config: ToyConfig | None = None) 
         return [ncorr(h, y_test[s]) if s < len(y_test) else None for s, h in enumerate(hidden)]
 
     init = scores()
+    ceiling = alignment_ceiling(data, x_test, y_test)
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     for step in range(1, cfg.steps + 1):  # Adam as in train_toy
@@ -131,6 +133,7 @@ def train_toy_on(data: Data, *, seed: int = 0, config: ToyConfig | None = None) 
         "levels": names,
         "score_init": init,
         "score_trained": scores(),
+        "ceiling": ceiling[: len(cfg.hidden)],
         "seconds": time.perf_counter() - t0,
     }
 
@@ -146,7 +149,7 @@ def summarise_runs(runs: list[dict]) -> dict:
     ``runs`` are :meth:`TransformerRun.as_dict` or :func:`train_toy_on` results.
     """
     out: dict[str, Any] = {"levels": runs[0]["levels"][:2]}
-    for key in ("score_trained", "score_init", "score_shuffled", "score_cosine"):
+    for key in ("score_trained", "score_init", "score_shuffled", "score_cosine", "ceiling"):
         if key in runs[0]:
             out[key] = [_stats([r[key][s] if s < len(r[key]) else None for r in runs]) for s in range(2)]
     gaps = [r["score_trained"][0] - r["score_trained"][1] for r in runs]
@@ -254,8 +257,8 @@ def render_section(section: dict) -> list[str]:
         lo, hi = PAPER_RANGES[s]
         lines.append(
             f"  NCorr layer {s} vs {section['levels'][s]}: trained {_fmt(section['score_trained'][s])}, "
-            f"untrained {_fmt(section['score_init'][s])}, shuffled {_fmt(section['score_shuffled'][s])} "
-            f"(paper {lo:.2f}-{hi:.2f})"
+            f"untrained {_fmt(section['score_init'][s])}, shuffled {_fmt(section['score_shuffled'][s])}, "
+            f"ceiling {_fmt(section['ceiling'][s])} (paper {lo:.2f}-{hi:.2f})"
         )
     verdict = "layer 0 > layer 1 (the paper's finding)" if section["reproduced"] else "NOT layer 0 > layer 1"
     lines.append(
@@ -269,12 +272,14 @@ def render_ablation(ablation: dict) -> list[str]:
     """Text table of :func:`run_ablation`."""
     lines = [
         f"ablation ({len(ablation['seeds'])} seeds; NCorr mean over seeds; gap = layer 0 - layer 1):",
-        f"  {'variant':<18} {'layer 0':>7} {'layer 1':>7} {'gap':>7} {'gap@init':>8}  finding   seconds",
+        f"  {'variant':<18} {'layer 0':>7} {'layer 1':>7} {'gap':>7} {'gap@init':>8} {'ceiling 0/1':>11}  finding"
+        "   seconds",
     ]
     for row in ablation["rows"]:
-        tr, gap, gi = row["score_trained"], row["gap"], row["gap_init"]
+        tr, gap, gi, ce = row["score_trained"], row["gap"], row["gap_init"], row["ceiling"]
+        ceil = "-" if ce[0] is None or ce[1] is None else f"{ce[0]['mean']:.2f}/{ce[1]['mean']:.2f}"
         lines.append(
             f"  {row['name']:<18} {tr[0]['mean']:>7.3f} {tr[1]['mean']:>7.3f} {gap['mean']:>+7.3f} "
-            f"{gi['mean']:>+8.3f}  {'yes' if row['reproduced'] else 'NO ':<8} {row['seconds']:>7.0f}"
+            f"{gi['mean']:>+8.3f} {ceil:>11}  {'yes' if row['reproduced'] else 'NO ':<8} {row['seconds']:>7.0f}"
         )
     return lines
