@@ -71,7 +71,7 @@ def test_belief_propagation_matches_enumeration(depth, branching, channel, rho, 
 def test_ceiling_bounds_every_single_token_and_is_reached_by_the_posterior():
     tree = build_tree(3, 2, rho=0.8, channel="symmetric", classes=2)
     draws = sample(tree, 20_000, seed=0)
-    names, levels = latent_levels(tree, draws)
+    _, levels = latent_levels(tree, draws)
     ceiling = alignment_ceiling(tree, draws.tokens, levels)
     # a token indicator is one function of the tokens: it cannot beat the posterior (up to
     # sampling noise of a correlation on 20000 draws, ~1/sqrt(n) ~ 0.007)
