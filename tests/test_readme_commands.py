@@ -31,6 +31,7 @@ _PARSE_ONLY: tuple[tuple[str, str], ...] = (
     (r"^theory discover\b", "proves every law it finds (seconds); count-laws runs the same discovery"),
     (r"--plot\b", "draws figures with matplotlib"),
     (r"^theory hierarchy .*--channel gated", "about 10 s, the same code path as the hierarchy line that runs"),
+    (r"^theory hierarchy .*--model transformer", "trains small transformers for minutes (torch extra)"),
 )
 
 

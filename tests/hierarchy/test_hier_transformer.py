@@ -197,3 +197,13 @@ def test_cli_bad_transformer_input_is_one_line_exit_2(capsys, argv, culprit):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert culprit in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.torch
+def test_cli_combination_data_text(capsys):
+    pytest.importorskip("torch")
+    argv = ["hierarchy", "--samples", "2000", "--model", "transformer", "--data", "combination", "--classes", "4"]
+    code = main([*argv, "--tf-runs", "1", "--tf-steps", "3", "--tf-width", "16"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "NCorr layer 0 vs level 0" in out and "ceiling" in out and "untrained" in out
