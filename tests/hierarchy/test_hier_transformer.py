@@ -207,3 +207,16 @@ def test_cli_combination_data_text(capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "NCorr layer 0 vs level 0" in out and "ceiling" in out and "untrained" in out
+
+
+@pytest.mark.torch
+def test_one_block_has_no_gap_and_no_traceback(capsys):
+    pytest.importorskip("torch")
+    argv = ["hierarchy", "--samples", "2000", "--model", "transformer", "--tf-layers", "1", "--tf-runs", "1"]
+    code = main([*argv, "--tf-steps", "2", "--tf-width", "16", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    t = json.loads(out)["transformer"]
+    assert t["gap"] is None and t["reproduced"] is None and t["score_trained"][1] is None
+    with pytest.raises(InvalidArgument, match="layers >= 2"):
+        run_ablation((0,), TransformerConfig(layers=1))

@@ -152,13 +152,16 @@ def summarise_runs(runs: list[dict]) -> dict:
     for key in ("score_trained", "score_init", "score_shuffled", "score_cosine", "ceiling"):
         if key in runs[0]:
             out[key] = [_stats([r[key][s] if s < len(r[key]) else None for r in runs]) for s in range(2)]
-    gaps = [r["score_trained"][0] - r["score_trained"][1] for r in runs]
-    gaps_init = [r["score_init"][0] - r["score_init"][1] for r in runs]
-    out["gap"], out["gap_init"] = _stats(gaps), _stats(gaps_init)  # type: ignore[arg-type]
-    out["reproduced"] = all(g > 0 for g in gaps)
-    out["reproduced_untrained"] = all(g > 0 for g in gaps_init)
-    tr = out["score_trained"]
-    out["in_paper_ranges"] = all(lo <= tr[s]["mean"] <= hi for s, (lo, hi) in enumerate(PAPER_RANGES))
+    if all(len(r["score_trained"]) >= 2 for r in runs):
+        gaps = [r["score_trained"][0] - r["score_trained"][1] for r in runs]
+        gaps_init = [r["score_init"][0] - r["score_init"][1] for r in runs]
+        out["gap"], out["gap_init"] = _stats(gaps), _stats(gaps_init)
+        out["reproduced"] = all(g > 0 for g in gaps)
+        out["reproduced_untrained"] = all(g > 0 for g in gaps_init)
+        tr = out["score_trained"]
+        out["in_paper_ranges"] = all(lo <= tr[s]["mean"] <= hi for s, (lo, hi) in enumerate(PAPER_RANGES))
+    else:  # one block: nothing to compare
+        out.update(gap=None, gap_init=None, reproduced=None, reproduced_untrained=None, in_paper_ranges=None)
     out["seconds"] = sum(r["seconds"] for r in runs)
     acc = [r.get("accuracy_test") for r in runs]
     out["accuracy_test"] = _stats(acc)
@@ -186,6 +189,10 @@ def run_ablation(
     """
     base = base or TransformerConfig()
     toy = toy or ToyConfig()
+    if base.layers < 2:
+        raise InvalidArgument(
+            f"the ablation compares layer 0 with layer 1: needs layers >= 2, got layers={base.layers}"
+        )
     known = [row[0] for row in ABLATIONS]
     for name in names or ():
         if name not in known:
@@ -253,13 +260,15 @@ def render_section(section: dict) -> list[str]:
         f"transformer ({len(runs)} seeds; {cfg['layers']} blocks, d={cfg['d_model']}, {cfg['objective']} "
         f"objective, {cfg['steps']} Adam steps, {section['seconds']:.0f} s):"
     ]
-    for s in range(2):
+    for s in range(min(2, cfg["layers"])):
         lo, hi = PAPER_RANGES[s]
         lines.append(
             f"  NCorr layer {s} vs {section['levels'][s]}: trained {_fmt(section['score_trained'][s])}, "
             f"untrained {_fmt(section['score_init'][s])}, shuffled {_fmt(section['score_shuffled'][s])}, "
             f"ceiling {_fmt(section['ceiling'][s])} (paper {lo:.2f}-{hi:.2f})"
         )
+    if section["reproduced"] is None:
+        return [*lines, "  one block: no layer 1 to compare"]
     verdict = "layer 0 > layer 1 (the paper's finding)" if section["reproduced"] else "NOT layer 0 > layer 1"
     lines.append(
         f"  gap layer 0 - layer 1: trained {_fmt(section['gap'])}, untrained {_fmt(section['gap_init'])}: {verdict}"
@@ -272,14 +281,16 @@ def render_ablation(ablation: dict) -> list[str]:
     """Text table of :func:`run_ablation`."""
     lines = [
         f"ablation ({len(ablation['seeds'])} seeds; NCorr mean over seeds; gap = layer 0 - layer 1):",
-        f"  {'variant':<18} {'layer 0':>7} {'layer 1':>7} {'gap':>7} {'gap@init':>8} {'ceiling 0/1':>11}  finding"
-        "   seconds",
+        f"  {'variant':<18} {'layer 0':>7} {'layer 1':>7} {'gap':>7} {'gap@init':>8} {'ceiling 0/1':>11}  "
+        "finding trained/untrained  seconds",
     ]
     for row in ablation["rows"]:
         tr, gap, gi, ce = row["score_trained"], row["gap"], row["gap_init"], row["ceiling"]
         ceil = "-" if ce[0] is None or ce[1] is None else f"{ce[0]['mean']:.2f}/{ce[1]['mean']:.2f}"
         lines.append(
             f"  {row['name']:<18} {tr[0]['mean']:>7.3f} {tr[1]['mean']:>7.3f} {gap['mean']:>+7.3f} "
-            f"{gi['mean']:>+8.3f} {ceil:>11}  {'yes' if row['reproduced'] else 'NO ':<8} {row['seconds']:>7.0f}"
+            f"{gi['mean']:>+8.3f} {ceil:>11}  "
+            f"{('yes' if row['reproduced'] else 'NO') + '/' + ('yes' if row['reproduced_untrained'] else 'no'):<25}"
+            f"{row['seconds']:>8.0f}"
         )
     return lines
