@@ -147,7 +147,9 @@ class TransformerRun:
     ``score_*`` are the matched scores :math:`\\mathrm{NCorr}(s, s)`, one per block
     (``None`` for a block above the label level); ``score_matrix[s][v]`` is every pair;
     ``ceiling[s]`` the best any function of the tokens can reach at level ``s``
-    (:func:`theory.hierarchy.posterior.alignment_ceiling`).
+    (:func:`theory.hierarchy.posterior.alignment_ceiling`); ``token_baseline[s]`` the same
+    measure with the raw token indicators as the units (no model: what a unit that copies one
+    token reaches after max-pooling).
     """
 
     seed: int
@@ -157,6 +159,7 @@ class TransformerRun:
     score_shuffled: list[float | None]
     score_cosine: list[float | None]
     ceiling: list[float | None]
+    token_baseline: list[float | None]
     score_matrix: list[list[float]]
     loss_first: float | None
     loss_last: float | None
@@ -377,6 +380,7 @@ def train_transformer(
             curve_scores.append(matched(hidden, y_test))
     bar.close()
     hidden, logits = _pooled(torch, cfg, model, test_ids)
+    x_units = test_tokens.astype(np.float64)  # the tokens themselves as units: the no-model baseline
     accuracy = None
     if cfg.objective == "label":
         accuracy = float((logits[:, -1].argmax(dim=1).numpy() == test_labels).mean())
@@ -388,6 +392,7 @@ def train_transformer(
         score_shuffled=matched(hidden, y_control),
         score_cosine=matched(hidden, y_test, centred=False),
         ceiling=[ceiling[s] if s < n_levels else None for s in range(cfg.layers)],
+        token_baseline=[ncorr(x_units, y_test[s]) if s < n_levels else None for s in range(cfg.layers)],
         score_matrix=[[ncorr(h, y) for y in y_test] for h in hidden],
         loss_first=losses[0] if losses else None,
         loss_last=float(np.mean(losses[-20:])) if losses else None,

@@ -149,7 +149,7 @@ def summarise_runs(runs: list[dict]) -> dict:
     ``runs`` are :meth:`TransformerRun.as_dict` or :func:`train_toy_on` results.
     """
     out: dict[str, Any] = {"levels": runs[0]["levels"][:2]}
-    for key in ("score_trained", "score_init", "score_shuffled", "score_cosine", "ceiling"):
+    for key in ("score_trained", "score_init", "score_shuffled", "score_cosine", "ceiling", "token_baseline"):
         if key in runs[0]:
             out[key] = [_stats([r[key][s] if s < len(r[key]) else None for r in runs]) for s in range(2)]
     if all(len(r["score_trained"]) >= 2 for r in runs):
@@ -265,7 +265,8 @@ def render_section(section: dict) -> list[str]:
         lines.append(
             f"  NCorr layer {s} vs {section['levels'][s]}: trained {_fmt(section['score_trained'][s])}, "
             f"untrained {_fmt(section['score_init'][s])}, shuffled {_fmt(section['score_shuffled'][s])}, "
-            f"ceiling {_fmt(section['ceiling'][s])} (paper {lo:.2f}-{hi:.2f})"
+            f"ceiling {_fmt(section['ceiling'][s])}, tokens as units {_fmt(section['token_baseline'][s])} "
+            f"(paper {lo:.2f}-{hi:.2f})"
         )
     if section["reproduced"] is None:
         return [*lines, "  one block: no layer 1 to compare"]
