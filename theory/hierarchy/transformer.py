@@ -83,6 +83,8 @@ OBJECTIVES: tuple[str, ...] = ("label", "next-token", "mlm")
 POOLS: tuple[str, ...] = ("max", "mean")
 #: fraction of tokens masked by the ``mlm`` objective (BERT's rate)
 MLM_RATE = 0.15
+#: upper bounds of the sizes (the paper's width is 1024; 4096 is a 200M-parameter block)
+_LIMITS = {"layers": 64, "d_model": 4096, "heads": 256, "batch": 8192, "n_test": 100_000}
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class TransformerConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "steps" else 1):
                 raise InvalidArgument(f"expected an integer {name} >= {0 if name == 'steps' else 1}, got {value!r}")
+        for name, top in _LIMITS.items():  # a typo must not allocate gigabytes
+            if getattr(self, name) > top:
+                raise InvalidArgument(f"expected {name} <= {top}, got {name}={getattr(self, name)!r}")
         if self.d_model % self.heads:
             raise InvalidArgument(f"d_model={self.d_model} is not divisible by heads={self.heads}")
         if self.objective not in OBJECTIVES:
