@@ -81,7 +81,8 @@ def test_combination_bad_input(kwargs, culprit):
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("layers", 0), ("objective", "cloze"), ("pool", "sum"), ("lr", float("nan"))]
+    ("field", "value"),
+    [("layers", 0), ("objective", "cloze"), ("pool", "sum"), ("lr", float("nan")), ("d_model", 10**6)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(InvalidArgument, match=field if field != "objective" else "cloze"):
