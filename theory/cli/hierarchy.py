@@ -68,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--ablation",
         action="store_true",
         help="also run the transformer ablation table (data, depth, objective, pooling, "
-        "training length, embedding, toy vs transformer; about 15 min per seed on one core) (default: off)",
+        "training length, embedding, toy vs transformer; slow: about 10 min of CPU per seed) (default: off)",
     )
     p.add_argument("--plot", metavar="DIR", default=None, help="write hierarchy-scores.{json,png,pdf}")
     add_json_flag(p)
