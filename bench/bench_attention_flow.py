@@ -1,13 +1,14 @@
 """Benchmark: attention flow, fast certified method vs the per-pair networkx reference.
 
-Run: ``python bench/bench_attention_flow.py [--ref-pairs 48] [--full] [--skip-128]``
+Run: ``python bench/bench_attention_flow.py [--quick] [--ref-pairs 48] [--full] [--skip-128]``
+(``--quick``: 8 reference pairs, no n = 128 run)
 
 Side by side in the same run, on the same synthetic attention (random rows within a full
 mask, 6 layers, residual 0.5 as in Abnar & Zuidema 2020):
 
-* reference - networkx Edmonds-Karp on the whole layered graph, one call per pair (as in
-  the paper's code); timed on ``--ref-pairs`` random pairs (``--full``: all n^2 pairs,
-  about 7 minutes at n = 32);
+* baseline (reference) - networkx Edmonds-Karp on the whole layered graph, one call per pair
+  (the reference algorithm as the paper's code runs it); timed on ``--ref-pairs`` random
+  pairs (``--full``: all n^2 pairs, about 7 minutes at n = 32);
 * networkx preflow-push on the pruned per-pair graph (exact float);
 * fast - scipy Dinic on 2^30-scaled integer capacities + the true capacity of its min cut,
   all n^2 pairs, timed end to end (graph construction included).
@@ -60,7 +61,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="8 reference pairs, no n = 128 run")
     args = ap.parse_args()
+    if args.quick:
+        args.ref_pairs, args.skip_128 = 8, True
 
     n, L = args.n, args.layers
     attn = synthetic_attention(parse_mask("full"), n, L, kind="random", heads=4, seed=args.seed).attn

@@ -5,9 +5,9 @@ Run: ``python bench/bench_discovery.py [--quick] [--json]``.
 Prints, for two-layer linear networks ``g = U V^T x`` of growing size and for the JoMA exp
 block, the seconds of ``polynomial_laws`` (degree 2) and of ``count_laws``, the count, and the
 ratio to the issue's targets (linear networks up to 100 parameters in 10 s; ``count-laws``
-for one attention head with d1 = 2, dim = 3, N = 2 in 60 s: not reached yet, so that row is
-only run without ``--quick``).  The baseline is the published count r(r+1)/2 (Marcotte,
-Gribonval & Peyre, NeurIPS 2023), checked, not timed.
+for one attention head with d1 = 2, dim = 3, N = 2 in 60 s; the largest rows only without
+``--quick``).  The expected counts are the published r(r+1)/2 (Marcotte, Gribonval & Peyre,
+NeurIPS 2023) and d1(d1+1) for a head (Marcotte et al., ICML 2025), checked, not timed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 
 import sympy as sp
 
-from theory.models import joma_block
+from theory.models import blocks, joma_block
 from theory.models.network import network
 from theory.symbolic import derive_flow
 from theory.symbolic.laws import polynomial_laws
@@ -60,7 +60,9 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="small sizes only (up to 24 parameters)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = p.parse_args()
-    sizes = [(2, 2, 2), (3, 2, 3), (4, 3, 4)] if args.quick else [(2, 2, 2), (3, 2, 3), (4, 3, 4), (5, 5, 5)]
+    sizes = [(2, 2, 2), (3, 2, 3), (4, 3, 4)]
+    if not args.quick:
+        sizes += [(5, 5, 5), (5, 10, 5)]
     rows = [
         row(
             f"linear {n}x{r}x{m}",
@@ -71,6 +73,9 @@ def main() -> None:
         for n, r, m in sizes
     ]
     rows.append(row("joma-exp M=2 K=1 N=1", joma_block(2, 1, 1, attention="exp", activation="tanh"), True, 2))
+    rows.append(row("head N=2 dim=2 d1=1", blocks.attention(2, 2, 1), False, 2))
+    if not args.quick:
+        rows.append(row("head N=2 dim=3 d1=2", blocks.attention(2, 3, 2), False, 6))
     if args.json:
         print(json.dumps(rows, indent=2))
         return
@@ -84,7 +89,7 @@ def main() -> None:
             f"{r['model']:24} {r['parameters']:>4} {r['laws_degree2']!s:>9} {r['count']:>5} {r['expected']!s:>8} "
             f"{ls:>7} {r['count_s']:>8.2f} {r['count_s'] / TARGET_S:>14.2f}"
         )
-    print("target: linear networks up to 100 parameters in 10 s (ratio <= 1); not reached beyond ~12 parameters")
+    print("targets: linear networks up to 100 parameters in 10 s, the d1=2 head in 60 s (ratio <= 1, idle machine)")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,15 @@ dimensions, hand back-propagation).  The reduced model is the index-form flow in
 projected coordinates (z, v = U^T w, v_m) compiled to NumPy and solved with DOP853.
 Gradient descent is run with eta halved until its projected trajectory matches the ODE to
 1e-3 (max abs over the horizon, checked at 21 times); both are timed side by side and the
-ratio printed (goal >= 100x).  The cost of the same descent with central finite-difference
-gradients is extrapolated from timed steps.
+ratio printed.
+
+Baseline: full-model gradient descent with back-propagation, run at the step that reaches the
+ODE's accuracy -- the algorithm the paper's code trains with, asked for the same answer.  Note
+the "reduced" model here is the *projected* flow (z, v, v_m: attention still in the state);
+the reduced dynamics proper (z integrated out) is ``bench_reduced_vs_full.py``.  The cost of
+the same descent with central finite-difference gradients is extrapolated from timed steps and
+printed as an internal figure only (nobody would train with finite differences: a straw man
+as a baseline).
 """
 
 from __future__ import annotations
@@ -27,8 +34,8 @@ from theory.symbolic.indexed import joma_indexed
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="M = 20, K = 4, N = 16, t_end 4")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
     M, K, N, t_end = (20, 4, 16, 4.0) if args.quick else (50, 8, 32, 8.0)
     model = joma_referee(M, K, N, attention="softmax", activation="tanh", T=0.5, d=4 * (M + 1), seed=0)
@@ -79,8 +86,11 @@ def main() -> None:
     for r in rows:
         gd = f"  GD eta={r['eta']:.2e}: {r['steps']} steps, {r['seconds'] * 1e3:.0f} ms"
         print(f"{gd}, max |GD - ODE| = {r['max_error']:.2e}")
-    print(f"ratio GD(backprop, error < 1e-3) / ODE: {result['ratio_gd_backprop_over_ode']:.0f}x   (goal >= 100x)")
-    print(f"ratio GD(central differences, extrapolated) / ODE: {result['ratio_gd_fd_over_ode']:.0f}x")
+    print(
+        f"ratio GD(backprop, error < 1e-3) / ODE: {result['ratio_gd_backprop_over_ode']:.0f}x   "
+        "(projected flow; the >= 100x goal is the reduced flow's: bench_reduced_vs_full.py)"
+    )
+    print(f"internal only: GD(central differences, extrapolated) / ODE: {result['ratio_gd_fd_over_ode']:.0f}x")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ LU_NOTATION = (
 __all__ = [
     "add_general_section",
     "conservation_chain",
+    "discovered_chain",
+    "discovered_components",
     "dot_symbols",
     "flow_rows",
     "joma_short",
@@ -51,6 +53,61 @@ SOFTMAX_SIZES = (
     {"M": 1, "K": 1, "N": 1},
     {"M": 2, "K": 2, "N": 2},
 )
+
+
+_DISCOVERED: dict[tuple, list] = {}
+
+
+def discovered_components(spec: ModelSpec, targets: list, degree: int = 2) -> list:
+    r"""The conservation laws of ``spec`` found by the ansatz, one per target monomial.
+
+    Every polynomial law of degree :math:`\le` ``degree`` is computed from the derived flow
+    (:func:`theory.symbolic.laws.polynomial_laws`, exact linear algebra; nothing typed in), then
+    the combination of them whose coefficient is 1 on ``targets[l]`` and 0 on the other
+    targets is returned for each ``l``.  Raises :class:`StepError` when no such combination
+    exists (the theorem would then be false at these sizes).
+    """
+    import sympy as sp
+
+    from theory.symbolic import derive_flow
+    from theory.symbolic.laws import polynomial_laws
+
+    key = (spec.name, tuple(sorted(spec.sizes.items())), tuple(map(str, targets)), degree)
+    if key not in _DISCOVERED:
+        flow = derive_flow(spec)
+        laws = polynomial_laws(flow, degree).laws
+        if not laws:
+            raise StepError(f"{spec.name}: the degree-{degree} ansatz has no conservation law")
+        C = sp.Matrix([[sp.Poly(q, *flow.state).coeff_monomial(t) for t in targets] for q in laws])
+        out = []
+        for l in range(len(targets)):
+            e = sp.Matrix([1 if m == l else 0 for m in range(len(targets))])
+            try:
+                a, free = C.T.gauss_jordan_solve(e)
+            except ValueError as exc:
+                raise StepError(f"{spec.name}: no law has coefficient 1 on {targets[l]} alone") from exc
+            a = a.xreplace({p: 0 for p in free})
+            out.append(sp.expand(sp.Add(*(sp.together(c) * q for c, q in zip(a, laws, strict=True)))))
+        _DISCOVERED[key] = out
+    return list(_DISCOVERED[key])
+
+
+def discovered_chain(d: Derivation, found: object, statement: object, target: str) -> None:
+    """The derivation step "the ansatz finds this law; it is the theorem's statement"."""
+    import sympy as sp
+
+    chain = d.chain(
+        "Without a chosen observable: every conserved polynomial of degree at most 2 (exact linear "
+        f"algebra on the flow), normalised to coefficient 1 on ${target}$:",
+        r"Q_1",
+        found,
+        "the law found by the degree-2 ansatz",
+        value=found,
+    )
+    if sp.expand(found - statement) == 0:  # type: ignore[operator]
+        chain.remark("This is the theorem's statement, term for term.")
+    else:
+        chain.then(statement, "the theorem's statement")
 
 
 def joma_sizes() -> tuple[dict, ...]:

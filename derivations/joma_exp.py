@@ -21,6 +21,8 @@ from ._common import (
     JOMA_NOTATION,
     add_general_section,
     conservation_chain,
+    discovered_chain,
+    discovered_components,
     joma_short,
     joma_sizes,
     theorem,
@@ -54,7 +56,15 @@ def invariant(spec: ModelSpec, *, query: str = "") -> list[sp.Expr]:
     return [s[f"z{query}{l}"] - r / s["T"] * half_square_norm(spec, l) for l in range(1, spec.sizes["M"] + 1)]
 
 
-quantity = invariant
+def discovered(spec: ModelSpec) -> list[sp.Expr]:
+    """The laws with coefficient 1 on :math:`z_l`, discovered from the flow (never typed in)."""
+    s = spec.symbols
+    return discovered_components(spec, [s[f"z{l}"] for l in range(1, spec.sizes["M"] + 1)])
+
+
+#: The theorem's quantity is the discovered one; :func:`invariant` is the paper's statement,
+#: which the derivation shows to be equal to it.
+quantity = discovered
 
 
 def index_quantity(scale: sp.Expr) -> sp.Expr:
@@ -108,11 +118,12 @@ def derivation() -> Derivation:
     )
     c2.then(invariant(spec)[0], "S_1 = v_{1,1}^2/2")
     c2.remark("This is the theorem's quantity, component l = 1.")
+    discovered_chain(d, discovered(spec)[0], invariant(spec)[0], "z_1")
     d.section("Proof (M = 2, K = 1, N = 1)")
     conservation_chain(
         d,
         flow,
-        invariant(spec)[0],
+        discovered(spec)[0],
         r"\left(z_1 - \tfrac{r}{2T} v_{1,1}^2\right)",
         why_zero="equal monomials cancel",
         short=short,

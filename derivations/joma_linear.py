@@ -23,6 +23,8 @@ from ._common import (
     JOMA_NOTATION,
     add_general_section,
     conservation_chain,
+    discovered_chain,
+    discovered_components,
     joma_short,
     joma_sizes,
     theorem,
@@ -61,7 +63,15 @@ def invariant(spec: ModelSpec) -> list[sp.Expr]:
     return [s[f"z{l}"] ** 2 - 2 * r * half_square_norm(spec, l) for l in range(1, spec.sizes["M"] + 1)]
 
 
-quantity = invariant
+def discovered(spec: ModelSpec) -> list[sp.Expr]:
+    """The laws with coefficient 1 on :math:`z_l^2`, discovered from the flow (never typed in)."""
+    s = spec.symbols
+    return discovered_components(spec, [s[f"z{l}"] ** 2 for l in range(1, spec.sizes["M"] + 1)])
+
+
+#: The theorem's quantity is the discovered one; :func:`invariant` is the paper's statement,
+#: which the derivation shows to be equal to it.
+quantity = discovered
 
 
 def index_quantity(scale: sp.Expr) -> sp.Expr:
@@ -116,11 +126,12 @@ def derivation() -> Derivation:
     )
     c2.then(invariant(spec)[0] / (2 * r), "S_1 = v_{1,1}^2/2")
     c2.remark("This is the theorem's quantity (component l = 1) divided by 2r.")
+    discovered_chain(d, discovered(spec)[0], invariant(spec)[0], "z_1^2")
     d.section("Proof (M = 2, K = 1, N = 1)")
     conservation_chain(
         d,
         flow,
-        invariant(spec)[0],
+        discovered(spec)[0],
         r"\left(z_1^2 - r\, v_{1,1}^2\right)",
         why_zero="equal monomials cancel",
         short=short,

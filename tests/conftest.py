@@ -21,6 +21,13 @@ SST_DIR = (REPO_ROOT / ".." / "shared" / "data" / "sst").resolve()
 
 register_profiles()  # the profiles live in theory.strategies, so users' suites can load them too
 
+# The compiled-flow disk cache (theory.numeric.flow_cache) of a test run lives in a fresh
+# directory, never in the user's ~/.cache (subprocesses of CLI tests inherit it).
+if "THEORY_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["THEORY_CACHE_DIR"] = tempfile.mkdtemp(prefix="theory-test-cache-")
+
 
 def profile() -> str:
     """The active test profile name: ``"ci"`` (default) or ``"thorough"``."""

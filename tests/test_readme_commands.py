@@ -29,6 +29,8 @@ _PARSE_ONLY: tuple[tuple[str, str], ...] = (
     (r"^theory lu\b", "trains for thousands of epochs (minutes); sst also needs the SST data"),
     (r"^theory attention-flow attn\.npz\b", "needs a saved attention map attn.npz"),
     (r"^theory discover\b", "proves every law it finds (seconds); count-laws runs the same discovery"),
+    (r"^theory count-laws attention\b", "the degree-2 ansatz on a head takes minutes; tests/discovery counts it"),
+    (r"^theory sweep\b", "paths relative to the repo root, a minute of jobs or a cluster; tests/sweep runs them"),
     (r"--plot\b", "draws figures with matplotlib"),
     (r"^theory hierarchy .*--channel gated", "about 10 s, the same code path as the hierarchy line that runs"),
     (r"^theory hierarchy .*--model transformer", "trains small transformers for minutes (torch extra)"),

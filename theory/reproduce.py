@@ -2,7 +2,8 @@
 
 :func:`reproduce` runs each step of :data:`STEPS` by calling the library directly (the same
 functions the ``theory`` sub-commands call), saves each step's JSON record as
-``OUT/STEP.json`` (what ``theory COMMAND --json`` prints for the step's ``command``) and
+``OUT/STEP.json`` (what ``theory COMMAND --json`` prints for the step's ``command``; a
+figure's numbers stay in ``OUT/figures/NAME.json`` only, so no JSON is written twice) and
 writes ``OUT/summary.json`` listing every step with its status, exit code, duration and the
 files it wrote.  Every file is written atomically.  The SST step is reported as skipped,
 never faked, when the SST data directory is missing.
@@ -34,19 +35,23 @@ class StepOutput:
     Attributes
     ----------
     data : Any
-        The JSON-ready record saved as ``OUT/STEP.json``.
+        The JSON-ready record saved as ``OUT/STEP.json`` (unless ``record`` holds it already).
     ok : bool
         Whether every verdict was the expected one.
     files : tuple of str
-        Files the step wrote besides ``STEP.json`` (LaTeX, figure JSON/PNG/PDF).
+        Files the step wrote besides its record (LaTeX, figure PNG/PDF, the Lu figures' JSON).
     notes : tuple of str
         Notes for the user (e.g. matplotlib missing, so only the numbers were written).
+    record : str or None
+        A file the step already wrote that holds ``data`` (a figure's ``NAME.json``): then
+        ``STEP.json`` is not written, so ``OUT`` never holds the same JSON twice.
     """
 
     data: Any
     ok: bool
     files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    record: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ class StepRecord:
     seconds : float
         Wall time of the step.
     files : tuple of str
-        Every file written, ``STEP.json`` first.
+        Every file written, the step's record first (``STEP.json``, or a figure's ``NAME.json``).
     notes : tuple of str
         Notes for the user.
     reason : str
@@ -187,7 +192,8 @@ def _figure(name: str) -> Callable[[Path, Path], StepOutput]:
         from .dynamics.figure_registry import render_figure
 
         rendered = render_figure(name, out / "figures")
-        return StepOutput(rendered.as_dict(), rendered.ok, rendered.files, rendered.notes)
+        data_file, *others = rendered.files  # figures/NAME.json holds the figure's numbers: not copied
+        return StepOutput(rendered.as_dict(), rendered.ok, tuple(others), rendered.notes, record=data_file)
 
     return run
 
@@ -202,8 +208,8 @@ def _hierarchy(out: Path, sst: Path) -> StepOutput:
     )
     report = hierarchy_report(3, 2, config)
     report, notes = attach_figure(report, out / "figures")
-    files = tuple(v for k, v in report["figure"].items() if k != "note" and v)
-    return StepOutput(report, report["ok"], files, notes)
+    files = tuple(v for k, v in report["figure"].items() if k not in ("note", "json") and v)
+    return StepOutput(report, report["ok"], files, notes, record=report["figure"]["json"])
 
 
 def _lu_synthetic(out: Path, sst: Path) -> StepOutput:
@@ -315,7 +321,7 @@ def _run_step(step: Step, directory: Path, sst: Path) -> StepRecord:
             time.perf_counter() - t0,
             reason=f"theory {name}: error: {message}",
         )
-    record_path = atomic_write_json(directory / f"{step.name}.json", output.data)
+    record_path = output.record or atomic_write_json(directory / f"{step.name}.json", output.data)
     return StepRecord(
         step.name,
         step.what,

@@ -89,3 +89,21 @@ def test_concrete_activation_still_finds_the_invariants() -> None:
     spec = joma_block(2, 1, 1, attention="exp", activation="tanh", loss="squared")
     laws = polynomial_laws(derive_flow(spec), 2).laws
     assert len(laws) == 2 and all(prove(derive_flow(spec), q).verdict == "proved" for q in laws)
+
+
+def test_catalogue_quantities_are_discovered_not_typed() -> None:
+    """joma-exp / joma-linear prove the laws the ansatz finds; they equal the paper's statement."""
+    from theory.derivations import _common, joma_exp, joma_linear
+
+    assert joma_exp.THEOREM.quantity is joma_exp.discovered
+    assert joma_linear.THEOREM.quantity is joma_linear.discovered
+    for module in (joma_exp, joma_linear):
+        for sizes in module.SIZES:
+            spec = module.model(**sizes)
+            found, paper = module.discovered(spec), module.invariant(spec)
+            assert len(found) == len(paper) == sizes["M"]
+            assert all(sp.simplify(a - b) == 0 for a, b in zip(found, paper, strict=True))
+    # negative control: a monomial that no law contains cannot be normalised to 1
+    spec = joma_exp.model(2, 1, 1)
+    with pytest.raises(_common.StepError):
+        _common.discovered_components(spec, [spec.symbols["v1_1"] ** 3])

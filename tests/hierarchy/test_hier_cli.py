@@ -78,13 +78,13 @@ def test_plot_writes_json_png_pdf(capsys, tmp_path):
 
 
 def test_plot_without_matplotlib_still_writes_json(capsys, tmp_path, monkeypatch):
-    import theory.hierarchy.figure as figure_module
+    import theory._plotting as plotting
     from theory.errors import OptionalDependencyError
 
     def missing(module, extra):
         raise OptionalDependencyError(f"{module} is not installed; install it with: pip install 'theory[{extra}]'")
 
-    monkeypatch.setattr(figure_module, "require", missing)
+    monkeypatch.setattr(plotting, "require", missing)
     code, _out, err = _run(capsys, ["--plot", str(tmp_path), *FAST])
     assert code == 0
     assert "pip install 'theory[plot]'" in err and "hierarchy-scores.json" in err

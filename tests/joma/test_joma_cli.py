@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import theory._plotting
 from theory.cli import main
 from theory.dynamics import figure_registry
 from theory.errors import OptionalDependencyError
@@ -27,7 +28,7 @@ def test_without_matplotlib_json_is_still_written(tmp_path, capsys, monkeypatch)
     def missing(module: str, extra: str):
         raise OptionalDependencyError(f"{module} is not installed; install it with: pip install 'theory[{extra}]'")
 
-    monkeypatch.setattr(figure_registry, "require", missing)
+    monkeypatch.setattr(theory._plotting, "require", missing)
     assert main(["figure", "joma-entropy", "--out", str(tmp_path), "--quick"]) == 0
     captured = capsys.readouterr()
     assert "pip install 'theory[plot]'" in captured.err

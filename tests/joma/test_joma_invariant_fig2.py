@@ -13,7 +13,7 @@ from theory.errors import InvalidArgument
 
 @pytest.fixture(scope="module")
 def short_run() -> dict:
-    return ic.invariant_check(N=80, steps=600, record_every=100)
+    return ic.invariant_check(N=80, steps=600, record_every=100, setting="toolkit")
 
 
 def test_exact_identity_matches_referee_gradient(short_run) -> None:
@@ -55,7 +55,7 @@ def test_training_gradients_agree_with_finite_differences() -> None:
 
 def test_discretisation_term_is_first_order() -> None:
     D = [
-        ic.invariant_check(N=60, lr=lr, steps=steps, record_every=steps)["discretisation_D"]
+        ic.invariant_check(N=60, lr=lr, steps=steps, record_every=steps, setting="toolkit")["discretisation_D"]
         for lr, steps in ((0.2, 150), (0.1, 300))
     ]
     lo, hi = SLOPE_RATIO

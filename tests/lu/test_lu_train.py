@@ -19,7 +19,9 @@ def small():
 
 def test_lu_fc_converges_scores_monotone_attention_to_one(small) -> None:
     # lr 1.0 reaches the paper's late phase (attention near 1) in 1500 steps on 400 sentences
-    rep, hist = convergence_study(small, "FC", None, epochs=1500, lr=1.0, seed=2, record_every=5)
+    # from the N(0, 1/d_e) start; the published code's start (the default) fits the classes with
+    # smaller topic scores (attention 0.69 here), so this late-phase check pins the scaled start
+    rep, hist = convergence_study(small, "FC", None, epochs=1500, lr=1.0, seed=2, record_every=5, fc_init="scaled")
     assert rep["scores_monotone"], rep["min_score_step"]
     assert rep["topic_attention"][1] > 0.9  # starts at 1/(m+1) = 0.048
     assert rep["loss"][1] < 0.1 * rep["loss"][0]
@@ -30,7 +32,9 @@ def test_lu_fc_converges_scores_monotone_attention_to_one(small) -> None:
 
 
 def test_lu_ablations_show_mutual_promotion(small) -> None:
-    abl = ablation_study(small, epochs=600, lr=0.5, seed=2)
+    # pinned to the N(0, 1/d_e) start: from the published code's start (the default) freezing the
+    # keys barely slows the embedding growth (norm ratio 1.04 at full size, 0.83 on this small set)
+    abl = ablation_study(small, epochs=600, lr=0.5, seed=2, fc_init="scaled")
     assert abl["mutual_promotion"]
     # keys frozen: scores stay exactly 0, attention exactly uniform 1/(m+1)
     assert abl["keys_frozen"]["mean_score"] == 0.0

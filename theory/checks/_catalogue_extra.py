@@ -58,10 +58,9 @@ def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
         for l in range(M)
     ]
     f_ctl = compile_expression(first, [symbols])
-    from ..numeric.compile import compile_flow
-    from ..symbolic import derive_flow
+    from ..numeric.compile import compile_spec_flow
 
-    order = compile_flow(derive_flow(spec))  # only for the state order of the projector
+    order, _ = compile_spec_flow(spec)  # only for the state order of the projector
     to_state = projector(ref, order)
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=1)
     vals = referee_values(ref, theta0, 1)
@@ -88,13 +87,12 @@ def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
 
 def _linear_closed_form(inputs: Mapping[str, Any]) -> dict:
     from ..models import joma_block
-    from ..numeric.compile import compile_flow
-    from ..symbolic import derive_flow
+    from ..numeric.compile import compile_spec_flow
 
     delta = 0.5
     v_t = compile_expression(inputs["closed_form"](), [inputs["t"], inputs["Delta"]])
     t_star = float(inputs["blow_up_time"]().subs(inputs["Delta"], delta))
-    cf = compile_flow(derive_flow(joma_block(1, 1, 1, attention="exp", activation="linear")))
+    cf, _ = compile_spec_flow(joma_block(1, 1, 1, attention="exp", activation="linear"))
     p = cf.param_vector({"x1_1": 1.0, "g1_1": delta, "T": 1.0, "eta_w": 1.0, "eta_z": 1.0})
     tr = solve_flow(lambda y: cf.rhs(y, p), np.zeros(3), 2 * t_star, n_points=201)
     iv = [s.name for s in cf.state].index("v1_1")
@@ -155,12 +153,11 @@ def _local_rate(inputs: Mapping[str, Any]) -> dict:
 
 
 def _lu_closed_form(inputs: Mapping[str, Any]) -> dict:
-    from ..numeric.compile import compile_flow
-    from ..symbolic import derive_flow
+    from ..numeric.compile import compile_spec_flow
 
     spec = inputs["model"](1, 1, 1, "TC")
     e = spec.extra
-    cf = compile_flow(derive_flow(spec), invariants={"parts": [e["q2"], e["w2"], e["score_t"]]})
+    cf, _ = compile_spec_flow(spec, invariants={"parts": [e["q2"], e["w2"], e["score_t"]]})
     vals = {"eta": 1.0, "s_0": 0.0, "q1": 1.5, "m": 3.0}
     p = cf.param_vector(vals)
     rng = np.random.default_rng(0)

@@ -28,10 +28,9 @@ import numpy as np
 import sympy as sp
 
 from ..models import ACTIVATIONS, DPHI, PHI, ModelSpec, joma_block
-from ..numeric.compile import CompiledFlow, compile_flow
+from ..numeric.compile import CompiledFlow, compile_spec_flow
 from ..numeric.descent import descend
 from ..numeric.referee import JomaReferee, RefereeConfig, joma_referee
-from ..symbolic import derive_flow
 from ..theorem import Theorem
 
 __all__ = ["Case", "build_case", "concretise", "projector", "referee_values"]
@@ -132,7 +131,9 @@ def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Cas
         settings,
         seed=seed,
     )
-    flow = compile_flow(derive_flow(concrete), invariants=_quantities(theorem, concrete))
+    flow, _ = compile_spec_flow(
+        concrete, invariants=lambda: _quantities(theorem, concrete), invariants_key=f"catalogue:{theorem.name}"
+    )
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=seed + 1)
     to_state = projector(ref, flow)
     values = referee_values(ref, theta0, Q)
@@ -231,7 +232,12 @@ def _compiled_generic(theorem: Theorem) -> tuple[ModelSpec, CompiledFlow]:
         return _COMPILED[theorem]
     spec = theorem.largest_spec()
     spec = replace(spec, loss=concretise(spec.loss))
-    out = spec, compile_flow(derive_flow(spec), invariants=_quantities(theorem, spec))
+    out = (
+        spec,
+        compile_spec_flow(
+            spec, invariants=lambda: _quantities(theorem, spec), invariants_key=f"catalogue:{theorem.name}"
+        )[0],
+    )
     _COMPILED[theorem] = out
     return out
 

@@ -71,6 +71,7 @@ class Discovery:
     count: LawCount | None
     count_note: str
     notes: tuple[str, ...] = field(default=())
+    symmetries: tuple[dict, ...] | None = None
 
     @property
     def complete(self) -> bool | None:
@@ -93,9 +94,11 @@ class Discovery:
             "lie_rank": None if self.count is None else self.count.lie_rank,
             "bracket_depth": None if self.count is None else self.count.depth,
             "exact_rank": None if self.count is None else self.count.exact,
+            "closed": None if self.count is None else self.count.closed,
             "complete": self.complete,
             "count_note": self.count_note,
             "notes": list(self.notes),
+            "symmetries": None if self.symmetries is None else list(self.symmetries),
         }
 
 
@@ -106,6 +109,7 @@ def discover(
     count: bool = True,
     check: bool = False,
     latex: bool = False,
+    symmetries: bool = False,
     seed: int = 0,
 ) -> Discovery:
     """Find, prove, count and (optionally) check the polynomial conservation laws of ``spec``.
@@ -121,6 +125,10 @@ def discover(
         Also check each independent law against gradient descent, with a perturbed copy.
     latex : bool
         Also render each independent law's proof as a standalone LaTeX document (``document``).
+    symmetries : bool
+        Also take the second route: symmetries of the loss and their Noether charges
+        (:func:`theory.symbolic.symmetries.linear_symmetries`), each proved and compared with the
+        laws found by the ansatz (``in_span``: a function of them, by the rank of the gradients).
     seed : int
 
     Returns
@@ -160,8 +168,27 @@ def discover(
                 f"independent laws (brackets to depth {law_count.depth}, ranks {list(law_count.ranks)}, "
                 f"{'exact over GF(2^61-1)' if law_count.exact else '60-digit SVD'})"
             )
+            if not law_count.closed:
+                note += "; the rank still grew at the last depth, so this is only an upper bound"
             if instantiated:
                 note += "; counted with phi = tanh (the laws above hold for every phi, so they are counted among these)"
         except RankUndecided as exc:
             note = f"not counted: {exc}"
-    return Discovery(spec.name, degree, len(flow.state), tuple(laws), len(kept), law_count, note)
+    found_sym = None
+    if symmetries:
+        from ..symbolic.symmetries import linear_symmetries
+
+        exprs = [law.expr for law in laws if law.independent]
+        base = gradient_rank(exprs, flow.state, random.Random(seed))
+        found_sym = tuple(
+            {
+                "family": sym.family,
+                "action": sym.action,
+                "charge": str(sym.charge),
+                "charge_latex": latex_expr(sym.charge),
+                "verdict": prove(flow, sym.charge).verdict,
+                "in_span": gradient_rank([*exprs, sym.charge], flow.state, random.Random(seed)) == base,
+            }
+            for sym in linear_symmetries(flow)
+        )
+    return Discovery(spec.name, degree, len(flow.state), tuple(laws), len(kept), law_count, note, symmetries=found_sym)

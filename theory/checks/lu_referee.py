@@ -44,7 +44,7 @@ import sympy as sp
 
 from ..lu.data import from_token_lists, make_synthetic
 from ..lu.model import Batch, InitConfig, init_params, loss_and_grad
-from ..numeric.compile import CompiledFlow, compile_expression, compile_flow
+from ..numeric.compile import CompiledFlow, compile_expression
 from ..theorem import Theorem
 
 __all__ = ["LuReferee", "LuRefereeFlow", "LuVariant", "lu_quantity", "lu_referee", "velocity_gap"]
@@ -256,7 +256,7 @@ GAP_DIM, GAP_M, GAP_CLASSES = 2, 2, 3
 def _symbolic_flow(variant: LuVariant) -> CompiledFlow:
     """The derived flow with a free loss gradient ``G1_i`` at the context (any classifier)."""
     from ..models import lu_classifier
-    from ..symbolic import derive_flow
+    from ..numeric.compile import compile_spec_flow
 
     m = None if variant.frozen_nontopic else GAP_M
     spec = lu_classifier(
@@ -267,7 +267,7 @@ def _symbolic_flow(variant: LuVariant) -> CompiledFlow:
         trainable_query=variant.train_query,
         frozen_nontopic=variant.frozen_nontopic,
     )
-    return compile_flow(derive_flow(spec))
+    return compile_spec_flow(spec)[0]
 
 
 def velocity_gap(variant: LuVariant, seed: int, *, symbolic_m_offset: int = 0) -> float:

@@ -25,7 +25,7 @@ from ._output import Result, emit
 __all__ = ["main"]
 
 # Sub-command modules, in the order they appear in ``theory --help``.
-_COMMAND_MODULES = ("catalogue", "check", "discover", "joma", "hierarchy", "lu", "arch", "reproduce")
+_COMMAND_MODULES = ("catalogue", "check", "discover", "joma", "hierarchy", "lu", "arch", "reproduce", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):

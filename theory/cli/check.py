@@ -43,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--eta-z", type=float, default=1.0, help="learning rate of z (default 1)")
     s.add_argument("--activation", default="tanh", help="hidden activation (default tanh)")
     s.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    s.add_argument(
+        "--snapshots",
+        type=int,
+        default=11,
+        help="states stored, evenly spaced on [0, t_end] with both ends (default 11); memory is reported",
+    )
     s.add_argument("--out", metavar="FILE.npz", help="write t, y, quantity, x, targets (atomic)")
     add_json_flag(s)
     s.set_defaults(run=_simulate)
@@ -87,6 +93,7 @@ def _simulate(args: argparse.Namespace) -> Result:
         eta_w=args.eta_w,
         eta_z=args.eta_z,
         activation=args.activation,
+        n_points=args.snapshots,
     )
     sim = simulate_joma(args.model, config)
     data = dict(sim.summary)
@@ -104,6 +111,9 @@ def _simulate(args: argparse.Namespace) -> Result:
             f"attention entropy: {s['attention_entropy']['start']:.4f} -> {s['attention_entropy']['end']:.4f} "
             f"(max ln M = {s['attention_entropy']['max']:.4f})",
             f"{s['quantity']} quantity drift: {_fmt(s['quantity_drift'], '.3e')} ({s['quantity_expected']})",
+            f"compiled flow: {s['compile_cache']} ({s['seconds']['compile']:.3f} s); "
+            f"{s['memory']['snapshots']} snapshots stored, {s['memory']['stored_mb']:.1f} MB"
+            + (f", peak RSS {s['memory']['peak_rss_mb']:.0f} MB" if "peak_rss_mb" in s["memory"] else ""),
             *([f"wrote {args.out}"] if args.out else []),
         ]
     )

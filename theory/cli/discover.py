@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-count", action="store_true", help="skip the Lie-algebra count of independent laws")
     p.add_argument("--check", action="store_true", help="check each law by gradient descent (slope ~1; control ~0)")
     p.add_argument("--latex", metavar="DIR", help="write each independent law's proof as LaTeX into DIR")
+    p.add_argument(
+        "--symmetries",
+        action="store_true",
+        help="also find symmetries of the loss (shifts, rescalings, Q -> AQ, K -> A^-T K) and their Noether charges",
+    )
     add_json_flag(p)
     p.set_defaults(run=_discover)
 
@@ -63,6 +68,9 @@ def _render(d: dict) -> str:
         lines.append(f"count: {d['count_note']}; list {verdict}")
     elif d["count_note"]:
         lines.append(d["count_note"])
+    for sym in d.get("symmetries") or []:
+        span = "a function of the laws above" if sym["in_span"] else "NOT among the laws above"
+        lines.append(f"symmetry {sym['action']}: charge {sym['charge']} ({sym['verdict']}; {span})")
     return "\n".join(lines)
 
 
@@ -72,7 +80,14 @@ def _discover(args: argparse.Namespace) -> Result:
 
     spec = _spec(args)
     directory = ensure_dir(Path(args.latex)) if args.latex else None
-    found = discover(spec, args.degree, count=not args.no_count, check=args.check, latex=directory is not None)
+    found = discover(
+        spec,
+        args.degree,
+        count=not args.no_count,
+        check=args.check,
+        latex=directory is not None,
+        symmetries=args.symmetries,
+    )
     data = found.as_dict()
     if directory is not None:
         written = []

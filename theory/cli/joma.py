@@ -23,12 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "figure",
         help="compute a figure's numbers (JSON) and draw it (PNG + PDF with matplotlib)",
         description=f"Compute and draw one figure. Names: {names} (and any registered later). "
-        "Writes NAME.json always, NAME.png and NAME.pdf when matplotlib is installed.",
+        "Writes NAME.json always (the numbers and every curve drawn), NAME.png and NAME.pdf "
+        "(drawn from that JSON) when matplotlib is installed.",
     )
     p.add_argument("name", help="figure name, e.g. joma-invariant")
     p.add_argument("--out", default="figs", help="output directory, created if missing (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="smaller run (for smoke tests)")
     p.add_argument("--data", default=None, help="data directory for figures that read data (joma-realtext: SST)")
+    p.add_argument(
+        "--setting",
+        default=None,
+        help="set-up of figures that have several (joma-entropy, joma-invariant): 'paper' "
+        "(the published code's, the default when omitted) or 'toolkit'",
+    )
     add_json_flag(p)
     p.set_defaults(run=_run_figure)
 
@@ -37,5 +44,5 @@ def _run_figure(args: argparse.Namespace) -> Result:
     from ..dynamics import figures  # noqa: F401 - registers the JoMA figures
     from ..dynamics.figure_registry import render_figure
 
-    rendered = render_figure(args.name, args.out, quick=args.quick, data=args.data)
+    rendered = render_figure(args.name, args.out, quick=args.quick, data=args.data, setting=args.setting)
     return Result(data=rendered.as_dict(), text=rendered.text, ok=rendered.ok, notes=rendered.notes)

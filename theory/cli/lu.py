@@ -61,6 +61,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--sweep-sentences", type=int, default=5000, help="with --sweep: sentences per run (default: %(default)s)"
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument(
+        "--fc-init",
+        default="code",
+        choices=["code", "scaled"],
+        help="FC classifier start: 'code' = the published code's (standard normal, diagonal 1), "
+        "'scaled' = N(0, 1/d_e) (default: %(default)s)",
+    )
     p.add_argument("--plot", metavar="DIR", help="write PNG+PDF figures into DIR")
     add_json_flag(p)
     p.set_defaults(run=_synthetic)
@@ -81,6 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--max-train", type=int, default=None, help="use the first N training lines")
     s.add_argument("--top", type=int, default=100, help="words in the identity / purity sets (default: %(default)s)")
     s.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    s.add_argument(
+        "--fc-init",
+        default="code",
+        choices=["code", "scaled"],
+        help="FC classifier start: 'code' = the published code's (standard normal, diagonal 1), "
+        "'scaled' = N(0, 1/d_e) (default: %(default)s)",
+    )
     s.add_argument("--plot", metavar="DIR", help="write PNG+PDF figures into DIR")
     add_json_flag(s)
     s.set_defaults(run=_sst)
@@ -113,6 +127,7 @@ def _sst(args: argparse.Namespace) -> Result:
         pad_to=args.pad_to,
         max_train=args.max_train,
         top=args.top,
+        fc_init=args.fc_init,
     )
     if args.plot:
         rep = with_figures(rep, "sst", args.plot)

@@ -36,7 +36,17 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Layers, lowest first; a module may import its own layer and the layers below it.  Module
 #: prefixes are matched longest first.  ``architecture`` is beside the stack (see ``allowed``).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("theory.errors", "theory._io", "theory._config", "theory._source_tree", "theory.vocabulary")),
+    (
+        "base",
+        (
+            "theory.errors",
+            "theory._io",
+            "theory._plotting",
+            "theory._config",
+            "theory._source_tree",
+            "theory.vocabulary",
+        ),
+    ),
     ("models", ("theory.models",)),
     ("symbolic", ("theory.symbolic",)),
     # the Lu et al. NumPy model (data, loss and exact gradients) is numeric like the JoMA referee;
@@ -46,6 +56,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("checks", ("theory.checks", "theory.strategies")),
     ("experiments", ("theory.dynamics", "theory.lu", "theory.hierarchy")),
     ("architecture", ("theory.architecture",)),
+    # resumable sweeps: jobs call the layers below (not architecture); only reports/CLI import it
+    ("sweep", ("theory.sweep",)),
     ("reports", ("theory.commands", "theory.reproduce", "theory.cli", "theory.devtools", "theory.__main__", "theory")),
 )
 _RANK = {name: r for r, (name, _) in enumerate(LAYERS)}

@@ -3,23 +3,24 @@
 Role: one place that maps a figure name to the function computing its numbers and drawing
 it, so that any module (the JoMA figures here, the hierarchy figures elsewhere) can add a
 figure with :func:`register_figure` without touching the CLI.  A builder returns a
-:class:`Figure`: JSON-able numbers, a human summary, and an optional ``draw(plt)`` callback;
-:func:`render` writes ``NAME.json`` always and ``NAME.png`` / ``NAME.pdf`` when matplotlib
-(the ``plot`` extra) is installed, every file atomically; :func:`render_figure` also returns
-the JSON record that ``theory figure NAME --json`` prints and ``theory reproduce`` saves.
+:class:`Figure`: JSON-able numbers (everything the figure shows), a human summary, and an
+optional ``draw(plt, data)`` that draws from those numbers alone; :func:`render` writes them
+through :func:`theory._plotting.write_figure` (``NAME.json`` always, ``NAME.png`` /
+``NAME.pdf`` with matplotlib, the picture drawn from the JSON read back from disk);
+:func:`render_figure` also returns the JSON record that ``theory figure NAME --json`` prints.
 """
 
 from __future__ import annotations
 
 import inspect
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write_bytes, atomic_write_json, ensure_dir
-from ..errors import InvalidArgument, OptionalDependencyError, UnknownNameError, require
+from .._io import ensure_dir
+from .._plotting import write_figure
+from ..errors import InvalidArgument, UnknownNameError
 
 __all__ = ["FIGURES", "Figure", "FigureSpec", "RenderedFigure", "register_figure", "render", "render_figure"]
 
@@ -31,18 +32,19 @@ class Figure:
     Attributes
     ----------
     data : dict
-        The key numbers (written to ``NAME.json``).
+        The key numbers and every curve drawn (written to ``NAME.json``).
     text : str
         Human summary of the key numbers.
     draw : callable or None
-        ``draw(plt) -> matplotlib.figure.Figure``; ``None`` for JSON-only figures.
+        ``draw(plt, data) -> matplotlib.figure.Figure``, drawing from ``data`` (as read back
+        from ``NAME.json``) alone; ``None`` for JSON-only figures.
     ok : bool
         Whether every verdict was the expected one.
     """
 
     data: dict
     text: str
-    draw: Callable[[Any], Any] | None = None
+    draw: Callable[[Any, Any], Any] | None = None
     ok: bool = True
 
 
@@ -81,24 +83,9 @@ def render(
     for key in given:
         if key not in accepted:
             raise InvalidArgument(f"figure {name!r} takes no option --{key}; drop it")
-    out_dir = ensure_dir(out)
+    ensure_dir(out)  # a bad output directory is refused before the (possibly long) run
     fig = FIGURES[name].build(quick=quick, **given)
-    files = [str(atomic_write_json(out_dir / f"{name}.json", fig.data))]
-    notes: tuple[str, ...] = ()
-    if fig.draw is not None:
-        try:
-            mpl = require("matplotlib", "plot")
-            mpl.use("Agg")
-            plt = require("matplotlib.pyplot", "plot")
-        except OptionalDependencyError as exc:
-            notes = (f"{exc}; wrote the numbers to {files[0]} only",)
-        else:
-            handle = fig.draw(plt)
-            for ext in ("png", "pdf"):
-                buf = io.BytesIO()
-                handle.savefig(buf, format=ext, dpi=150, bbox_inches="tight")
-                files.append(str(atomic_write_bytes(out_dir / f"{name}.{ext}", buf.getvalue())))
-            plt.close(handle)
+    files, notes = write_figure(out, name, fig.data, fig.draw)
     return fig, files, notes
 
 

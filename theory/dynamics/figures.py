@@ -3,7 +3,8 @@
 Role: build each figure of the JoMA reproduction (Tian et al., ICLR 2024) from the
 experiments in this package and register it in
 :mod:`~theory.dynamics.figure_registry`.  Every builder returns the key numbers (JSON) and
-a ``draw(plt)`` callback; ``quick=True`` shrinks the run for tests.
+a ``draw(plt, data)`` from :mod:`~theory.dynamics.figure_drawings` that draws from those
+numbers alone (so ``NAME.json`` replots the figure); ``quick=True`` shrinks the run for tests.
 
 * ``joma-invariant`` -- the paper's Fig. 2: normalised correlation *and* absolute error of
   the invariant's estimate of :math:`z`, with the exact identity and the A + B + D split.
@@ -18,16 +19,20 @@ a ``draw(plt)`` callback; ``quick=True`` shrinks the run for tests.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 
 from ..errors import InvalidArgument
 from .entropy import uniform_causal_mean_entropy
+from .figure_drawings import DRAW
 from .figure_registry import Figure, register_figure
 from .full_model import Setup, build, confirm
 from .invariant_check import InvariantCheckConfig, invariant_check
 from .linear_case import linear_check
 from .real_text import RealTextConfig, run_real_text
-from .sparse_dense import code_mu, run_code_iteration, run_ode
+from .sparse_dense import fig4_setting, run_code_iteration, run_ode
 
 __all__ = ["LINEAR_DELTA", "T_MIN_REL_TOL", "UNIFORM_CAUSAL_35"]
 
@@ -45,13 +50,17 @@ def _finite_or_none(x: float) -> float | None:
 LINEAR_DELTA = np.array([2.0, -1.2, 0.8, 0.5, -0.3])
 
 
-def _invariant(quick: bool = False) -> Figure:
-    config = InvariantCheckConfig(N=100, steps=200, record_every=10) if quick else InvariantCheckConfig()
+def _invariant(quick: bool = False, setting: str | None = None) -> Figure:
+    config = InvariantCheckConfig(setting=setting or "paper")
+    if quick:
+        config = dataclasses.replace(config, N=100, steps=200, record_every=10)
     res = invariant_check(config)
     f = res["final"]
     text = (
-        f"invariant check (softmax, T={res['setup']['T']}, lr={res['setup']['lr']}, {res['setup']['steps']} steps)\n"
-        f"  normalised correlation (cosine) at the end: {f['cosine']:.3f}   (paper plots ~0.99)\n"
+        f"invariant check ({res['setup']['setting']} setting: softmax, T={res['setup']['T']}, "
+        f"lr={res['setup']['lr']}, {res['setup']['steps']} steps, {res['setup']['activation']} MLP)\n"
+        f"  normalised correlation at the end: centred (the script's) {f['nc_paper']:.3f}, "
+        f"cosine {f['cosine']:.3f}   (paper plots ~0.99)\n"
         f"  absolute error |dz_hat - dz| = {f['abs_error']:.3g} = {f['rel_error']:.2f} x |dz| "
         f"(|dz| = {f['z_norm']:.3g})\n"
         f"  best scale <dz,dz_hat>/|dz_hat|^2 = {f['best_scale']:.3f}: "
@@ -63,18 +72,7 @@ def _invariant(quick: bool = False) -> Figure:
         f"  sum(dz) = {f['sum_z']:.1e} (softmax conserves it), sum(dz_hat) = {f['sum_zhat']:.3g}"
     )
 
-    def draw(plt):
-        fig, ax = plt.subplots(1, 2, figsize=(9, 3.4))
-        ax[0].plot(res["steps"], res["cosine"], color="C0")
-        ax[0].set(xlabel="step", ylabel="normalised correlation", title="what the paper plots", ylim=(0, 1.05))
-        ax[1].plot(res["steps"], res["rel_error"], color="C3", label=r"$\|\Delta\hat z-\Delta z\|/\|\Delta z\|$")
-        ax[1].axhline(1.0, color="k", lw=0.6, ls=":")
-        ax[1].set(xlabel="step", ylabel="relative absolute error", title="what it hides")
-        ax[1].legend(fontsize=8)
-        fig.tight_layout()
-        return fig
-
-    return Figure(res, text, draw, ok=bool(res["identity_max_rel_residual"] < 1e-8))
+    return Figure(res, text, DRAW["joma-invariant"], ok=bool(res["identity_max_rel_residual"] < 1e-8))
 
 
 def _components(quick: bool = False) -> Figure:
@@ -118,6 +116,7 @@ def _components(quick: bool = False) -> Figure:
         "t_reach_salient": _finite_or_none(np.median(reach[salient])),
         "t_reach_nonsalient": _finite_or_none(np.median(reach[~salient])),
     }
+    data["curves"] = {"t": t.tolist(), "growth": growth.T.tolist()}  # growth[l][n]: token l at time t[n]
     data["salient_grow_more"] = bool(data["growth_salient"] > data["growth_nonsalient"])
     data["salient_first"] = bool(np.median(reach[salient]) < np.median(reach[~salient]))
     text = (
@@ -128,49 +127,45 @@ def _components(quick: bool = False) -> Figure:
         f"non-salient {data['t_reach_nonsalient']}"
     )
 
-    def draw(plt):
-        fig, ax = plt.subplots(1, 3, figsize=(11, 3.2))
-        lim = float(np.abs(V1).max())
-        for a, V, title in ((ax[0], V0, "V at initialisation"), (ax[1], V1, "V after training")):
-            im = a.imshow(V, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
-            a.set(title=title, xlabel="token l (first C salient)", ylabel="hidden node k")
-        fig.colorbar(im, ax=ax[1])
-        ax[2].plot(t, growth[:, salient], color="C3", lw=1)
-        ax[2].plot(t, growth[:, ~salient], color="C0", lw=0.6, alpha=0.6)
-        ax[2].set(
-            xlabel="t = step x lr",
-            ylabel=r"$\|v_{\cdot l}(t)\| - \|v_{\cdot l}(0)\|$",
-            title="growth: salient (red) first",
-        )
-        fig.tight_layout()
-        return fig
-
-    return Figure(data, text, draw, ok=data["salient_grow_more"] and data["salient_first"])
+    return Figure(data, text, DRAW["joma-components"], ok=data["salient_grow_more"] and data["salient_first"])
 
 
-def _entropy(quick: bool = False) -> Figure:
-    mu = code_mu(20, seed=0)
-    steps = 1500 if quick else 5000
-    it = run_code_iteration(mu, steps=steps)
-    ode = run_ode(mu, t_end=0.02 * steps, n_points=steps // 5 + 1)
-    ode_exp = run_ode(mu, attention="exp", t_end=2.0, n_points=401)
-    lin = run_code_iteration(mu, steps=steps, activation="linear")
+def _entropy(quick: bool = False, setting: str | None = None) -> Figure:
+    cfg = fig4_setting(setting or "paper")
+    mu, T, eta, M = cfg.mu, cfg.T, cfg.eta, int(cfg.mu.size)
+    steps = 1500 if quick else cfg.steps
+    it = run_code_iteration(mu, T=T, v0=cfg.v0, eta=eta, steps=steps)
+    ode = run_ode(mu, T=T, v0=cfg.v0, t_end=eta * steps, n_points=steps // 5 + 1)
+    ode_exp = run_ode(mu, T=T, v0=cfg.v0, attention="exp", t_end=2.0, n_points=401)
+    lin = run_code_iteration(mu, T=T, v0=cfg.v0, eta=eta, steps=steps, activation="linear")
+    # the published script records the entropy before each update: steps 0 .. steps - 1
+    recorded = it.H[:steps]
+    ref = {
+        "start": float(recorded[0]),
+        "min": float(recorded.min()),
+        "min_step": int(np.argmin(recorded)),
+        "end": float(recorded[-1]),
+        "end_step": steps - 1,
+    }
     data = {
-        "setting": {"M": 20, "T": 3.0, "v0": 0.05, "eta": 0.02, "steps": steps, "mu": mu.tolist(), "r": 6.0},
+        "setting": {**cfg.as_dict(), "steps": steps},
+        "reference_curve": ref,
         "iteration": it.summary(),
         "ode_softmax": ode.summary(),
         "ode_exp": {k: v for k, v in ode_exp.summary().items() if k != "t90"},
         "linear_control": lin.summary(),
         "t_min_gap_iteration_vs_ode": abs(it.shape.t_min - ode.shape.t_min),
         "uniform_causal_35": UNIFORM_CAUSAL_35,
+        "curves": _entropy_curves(mu, it, ode, lin, eta=eta),
     }
     ok = bool(
         it.shape.drop_then_rise and ode.shape.drop_then_rise and lin.shape.only_falls and not lin.shape.drop_then_rise
     )
     text = (
-        f"sparse then dense (JoMA code setting, M=20, T=3, eta=0.02, {steps} steps)\n"
-        f"  entropy: start {it.shape.h0:.3f} (ln 20), minimum {it.shape.h_min:.3f} at step {it.shape.t_min / 0.02:.0f} "
-        f"(t={it.shape.t_min:.2f}), end {it.shape.h_end:.3f}; fixed point H(softmax(mu^2/T)) = {it.H_limit:.3f}\n"
+        f"sparse then dense ({cfg.name} setting: M={M}, T={T:g}, eta={eta:g}, {steps} steps; {cfg.source})\n"
+        f"  entropy: start {ref['start']:.6f} (ln {M}), minimum {ref['min']:.6f} at step {ref['min_step']} "
+        f"(t={it.shape.t_min:.2f}), step {ref['end_step']}: {ref['end']:.6f}; "
+        f"fixed point H(softmax(mu^2/T)) = {it.H_limit:.3f}\n"
         f"  drop {it.shape.drop:.3f}, rise {it.shape.rise:.3f}; "
         f"ODE minimum {ode.shape.h_min:.4f} at t={ode.shape.t_min:.2f}\n"
         f"  first integral G_mu along the ODE: max residual {ode.extra['first_integral_residual']:.1e} "
@@ -180,27 +175,45 @@ def _entropy(quick: bool = False) -> Figure:
         f"  reference: uniform causal attention over 35 positions, (1/35) sum ln i = {UNIFORM_CAUSAL_35:.4f}"
     )
 
-    def draw(plt):
-        fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
-        step = np.arange(it.t.size)
-        for l in range(0, 20, 2):
-            ax[0].plot(step, it.v[:, l], lw=0.8, color=plt.cm.viridis(l / 19))
-        ax[0].set(xlabel="step", ylabel="v_l", title=r"$v \leftarrow v + \eta(\mu - v)\circ\mathrm{softmax}(v^2/T)$")
-        ax[1].plot(step, it.H, label="nonlinear (iteration)", color="C3")
-        ax[1].plot(ode.t / 0.02, ode.H, ls="--", color="k", lw=0.8, label="ODE limit")
-        ax[1].plot(step, lin.H, label="linear activation (control)", color="C0")
-        ax[1].axvline(it.shape.t_min / 0.02, color="C3", ls=":", lw=0.8)
-        ax[1].axhline(it.H_limit, color="grey", ls=":", lw=0.8, label=r"$H(\mathrm{softmax}(\mu^2/T))$")
-        ax[1].set(xlabel="step", ylabel="attention entropy (nats)", title="drop, then rise")
-        ax[1].legend(fontsize=7)
-        fig.tight_layout()
-        return fig
+    return Figure(data, text, DRAW["joma-entropy"], ok=ok)
 
-    return Figure(data, text, draw, ok=ok)
+
+def _entropy_curves(mu: np.ndarray, it: Any, ode: Any, lin: Any, *, eta: float, points: int = 1000) -> dict:
+    r"""The drawn curves of ``joma-entropy``: every ``stride``-th step (at most ``points`` + 2 of them).
+
+    ``v[l][i]`` is :math:`v_l` at ``step[i]``; ``H_iteration`` / ``H_linear`` the entropy of
+    the nonlinear iteration and of the linear control at those steps; ``H_ode`` the ODE limit
+    at ``ode_step`` = :math:`t/\eta`; ``H_limit`` the fixed point :math:`H(\mathrm{softmax}(\mu^2/T))`.
+    """
+    n = int(it.t.size)
+    idx = np.unique(np.r_[np.arange(0, n, max(1, n // points)), n - 1])
+    return {
+        "eta": eta,
+        "stride": int(max(1, n // points)),
+        "mu": mu.tolist(),
+        "step": idx.tolist(),
+        "v": it.v[idx].T.tolist(),
+        "H_iteration": it.H[idx].tolist(),
+        "H_linear": lin.H[idx].tolist(),
+        "ode_step": (ode.t / eta).tolist(),
+        "H_ode": ode.H.tolist(),
+        "H_limit": float(it.H_limit),
+    }
 
 
 def _linear(quick: bool = False) -> Figure:
+    from .closed_forms import linear_closed_form
+
     res = linear_check(LINEAR_DELTA, fraction=0.9, n_points=100 if quick else 400)
+    grids = [np.linspace(0.0, 0.999 * t_star, 400) for t_star in res["t_star"]]
+    res["curves"] = {  # the closed form v_l(t) of each token, drawn up to just before its blow-up
+        "delta": LINEAR_DELTA.tolist(),
+        "t": [g.tolist() for g in grids],
+        "v": [
+            np.asarray(linear_closed_form(np.array(d), g), dtype=float).tolist()
+            for d, g in zip(LINEAR_DELTA, grids, strict=True)
+        ],
+    }
     text = (
         f"linear activation, Delta = {LINEAR_DELTA.tolist()}\n"
         f"  closed form sqrt(2) erfinv(sqrt(2/pi) Delta t) vs solve_ivp (rtol {res['rtol']:g}): "
@@ -210,20 +223,7 @@ def _linear(quick: bool = False) -> Figure:
         f"entropy only falls: {res['entropy']['only_falls']}"
     )
 
-    def draw(plt):
-        from .closed_forms import linear_closed_form
-
-        fig, ax = plt.subplots(figsize=(5.5, 3.6))
-        t = np.linspace(0, max(res["t_star"]) * 0.999, 600)
-        for i, d in enumerate(LINEAR_DELTA):
-            ax.plot(t, linear_closed_form(d, t), color=f"C{i}", label=f"Delta={d:g}")
-            ax.axvline(res["t_star"][i], color=f"C{i}", ls=":", lw=0.8)
-        ax.set(xlabel="t", ylabel="v_l(t)", ylim=(-4, 4), title="closed form; dotted: blow-up times")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        return fig
-
-    return Figure(res, text, draw, ok=bool(res["max_rel_error"] < 1e-8 and res["salient_first"]))
+    return Figure(res, text, DRAW["joma-linear"], ok=bool(res["max_rel_error"] < 1e-8 and res["salient_first"]))
 
 
 def _full(quick: bool = False) -> Figure:
@@ -275,21 +275,7 @@ def _full(quick: bool = False) -> Figure:
             f"rise {sm['runs'][0]['shape']['rise']:.3f}"
         )
 
-    def draw(plt):
-        fig, ax = plt.subplots(figsize=(6, 3.8))
-        cur = res["curves"]
-        ax.plot(cur["reduced"]["t"], cur["reduced"]["H"], color="k", lw=2, label="reduced (invariant)")
-        for i, (k, c) in enumerate((k, c) for k, c in cur.items() if k != "reduced"):
-            ax.plot(c["t"], c["H"], color=f"C{i}", lw=1, label=f"full GD {k}")
-        ax.axvline(red["t_min"], color="k", ls=":", lw=0.8)
-        ax.set(
-            xlabel="t = step x lr", ylabel="mean attention entropy", title="full model vs reduced; large lr collapses"
-        )
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        return fig
-
-    return Figure(res, "\n".join(lines), draw, ok=ok)
+    return Figure(res, "\n".join(lines), DRAW["joma-full"], ok=ok)
 
 
 def _realtext(quick: bool = False, data: str | None = None) -> Figure:
@@ -314,24 +300,16 @@ def _realtext(quick: bool = False, data: str | None = None) -> Figure:
             f"  lr={r['lr']:g}: val loss {r['val_loss_first']:.2f} -> {r['val_loss_last']:.2f} ({r['seconds']:.0f} s)"
         )
 
-    def draw(plt):
-        fig, ax = plt.subplots(1, cfg.layers, figsize=(4.5 * cfg.layers, 3.4), squeeze=False)
-        for layer in range(cfg.layers):
-            a = ax[0, layer]
-            for i, r in enumerate(res["runs"]):
-                a.plot(r["steps"], r["entropy"][layer], color=f"C{i}", label=f"lr={r['lr']:g}")
-            a.axhline(res["uniform_causal_reference"], color="k", ls=":", lw=0.8, label="uniform causal (35)")
-            a.set(xlabel="step", ylabel="attention entropy (nats)", title=f"layer {layer}")
-            a.legend(fontsize=7)
-        fig.tight_layout()
-        return fig
-
-    return Figure(res, "\n".join(lines), draw, ok=True)
+    return Figure(res, "\n".join(lines), DRAW["joma-realtext"], ok=True)
 
 
-register_figure("joma-invariant", _invariant, "the paper's Fig. 2 invariant check with its absolute error")
+register_figure(
+    "joma-invariant", _invariant, "the paper's Fig. 2 invariant check with its absolute error (published set-up)"
+)
 register_figure("joma-components", _components, "V at initialisation and after training; salient components grow first")
-register_figure("joma-entropy", _entropy, "v(t) and attention entropy: drop then rise (JoMA code setting)")
+register_figure(
+    "joma-entropy", _entropy, "v(t) and attention entropy: drop then rise (the published Fig. 4 setting by default)"
+)
 register_figure("joma-linear", _linear, "linear activation: closed form vs ODE, blow-up times, ordering")
 register_figure("joma-full", _full, "full model vs reduced prediction; attention collapse at large lr")
 register_figure("joma-realtext", _realtext, "per-layer attention entropy of a small transformer on SST (needs torch)")

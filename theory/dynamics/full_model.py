@@ -27,7 +27,7 @@ from scipy import integrate
 from ..errors import InvalidArgument, SolverError
 from .data import salient_token_data
 from .entropy import entropy_shape
-from .reduced import logit_law
+from .reduced_flow import reduced_flow
 
 __all__ = ["Setup", "build", "confirm", "reduced_entropy", "train_entropy"]
 
@@ -92,30 +92,20 @@ def train_entropy(model, theta0: np.ndarray, *, lr: float, t_end: float) -> dict
 def reduced_entropy(model, theta0: np.ndarray, t_eval: np.ndarray, *, rtol: float = 1e-8) -> dict:
     """Integrate the reduced flow (attention integrated out) and return its entropy curve.
 
-    State: the MLP weights :math:`W` only; at every evaluation
-    :math:`z_l = c_l + \\frac{r}{2T}\\sum_k v_{kl}^2` with :math:`c` fixed by ``theta0``.
+    State: the projections :math:`(V, v_m)` only, :math:`K(M + 1)` numbers
+    (:class:`~theory.dynamics.reduced_flow.ReducedFlow`); at every evaluation
+    :math:`z_l = c_l + \\frac{r}{2T}\\sum_k v_{kl}^2` with :math:`c` fixed by ``theta0``.  The
+    full model is never called.
     """
-    z0, W0 = model.unpack(np.asarray(theta0, dtype=float))
-    law = logit_law(model.K)
-    r = model.eta_z / model.eta_w
-    v0 = W0 @ model.U
-    c = z0[0] - law(v0, c=0.0, T=model.T, r=r)
-
-    def full_theta(W: np.ndarray) -> np.ndarray:
-        z = law(W @ model.U, c=c, T=model.T, r=r)
-        return model.pack(z[None, :], W)
-
-    nz = model.Q * model.M
-
-    def rhs(t: float, w: np.ndarray) -> np.ndarray:
-        return model.velocity(full_theta(w.reshape(W0.shape)))[nz:]
-
+    flow, y0 = reduced_flow(model, theta0)
     t_eval = np.asarray(t_eval, dtype=float)
-    sol = integrate.solve_ivp(rhs, (0.0, float(t_eval[-1])), W0.ravel(), t_eval=t_eval, rtol=rtol, atol=1e-10)
+    sol = integrate.solve_ivp(
+        lambda t, y: flow.rhs(y), (0.0, float(t_eval[-1])), y0, t_eval=t_eval, rtol=rtol, atol=1e-10
+    )
     if sol.status != 0:
         raise SolverError(f"reduced flow failed: {sol.message}; shorten t_end")
-    H = np.array([model.attention_entropy(full_theta(w.reshape(W0.shape))).mean() for w in sol.y.T])
-    return {"t": t_eval, "H": H, "nfev": int(sol.nfev), "rtol": rtol}
+    H = np.array([flow.mean_entropy(y) for y in sol.y.T])
+    return {"t": t_eval, "H": H, "nfev": int(sol.nfev), "rtol": rtol, "y": sol.y.T}
 
 
 def confirm(

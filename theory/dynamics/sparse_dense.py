@@ -11,6 +11,23 @@ Mapping to the reduced model: the code's :math:`\\mathrm{softmax}(v^2/T)` is
 :class:`~theory.dynamics.reduced.ReducedJoMA` with softmax attention, temperature ``T`` and
 ``r = 2T`` (then :math:`z(v) = v^2` by the proved invariant and :math:`a = 1/T`).
 
+Two settings (:data:`FIG4_SETTINGS`, :func:`fig4_setting`):
+
+* ``"paper"`` (the default of ``theory figure joma-entropy``): the published Fig. 4 script --
+  :math:`d = 10` tokens, :math:`\\mu` the sorted draw ``torch.rand(10) * 3 + 1`` under
+  ``torch.manual_seed(0)`` (:data:`PAPER_MU`, its ten float32 values), :math:`T = 3`,
+  :math:`v(0) = 0.05`, :math:`\\eta = 0.02`, 5000 steps.  Measured with the published code
+  (issue 14) its entropy goes 2.302585 -> 0.941570 at step 669 -> 1.549312 (the script records
+  the entropy *before* each of its 5000 updates, so its last value is step 4999);
+* ``"toolkit"``: :math:`M = 20` and :math:`\\mu` from :func:`code_mu` (NumPy seed 0), the
+  toolkit's earlier setting (entropy ln 20 -> 1.781 at step 1299 -> 2.144).
+
+Where the paper and its code disagree: the paper's reduced dynamics (Sec. 5, :math:`r = T = 1`)
+has the factor :math:`e^{v^2/2}`; the code uses :math:`\\mathrm{softmax}(v^2/T)` with
+:math:`T = 3` (here ``r = 2T``, :math:`a = 1/T`).  The code also computes its entropy as
+:math:`-\\sum_l p_l(\\log p_l + 10^{-8})` (a shift of :math:`10^{-8}` nats, ignored here) in
+float32 (its curve differs from this float64 one by up to :math:`1.2\\cdot10^{-5}`, issue 14).
+
 Exp versus softmax attention: :math:`\\dot v = s(t) F(v)` differ only by the positive common
 factor :math:`s`, so both trace the same path in :math:`v`-space with different clocks; the
 entropy depth is the same, the times are not.
@@ -23,15 +40,42 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import integrate
 
-from ..errors import InvalidArgument, SolverError
+from ..errors import InvalidArgument, SolverError, UnknownNameError
 from .closed_forms import first_integral
 from .entropy import EntropyShape, entropy, entropy_shape
 from .reduced import ReducedJoMA
 
-__all__ = ["SparseDenseRun", "code_mu", "run_code_iteration", "run_ode"]
+__all__ = [
+    "FIG4_SETTINGS",
+    "PAPER_MU",
+    "Fig4Setting",
+    "SparseDenseRun",
+    "code_mu",
+    "fig4_setting",
+    "run_code_iteration",
+    "run_ode",
+]
 
 RTOL = 1e-10
 ATOL = 1e-12
+
+#: The published Fig. 4 script's targets: ``torch.manual_seed(0); (torch.rand(10) * 3 + 1).sort()``,
+#: the ten float32 values written out exactly (an input of the paper's run, not a result;
+#: ``tests/joma/test_joma_fig4_reference.py`` regenerates them with torch when it is installed).
+PAPER_MU = np.array(
+    [
+        1.265432357788086,
+        1.3960914611816406,
+        1.9222683906555176,
+        2.3668839931488037,
+        2.470280170440674,
+        2.488769769668579,
+        2.896918773651123,
+        2.902235984802246,
+        3.3046653270721436,
+        3.6893341541290283,
+    ]
+)
 
 
 def code_mu(M: int = 20, *, seed: int = 0, low: float = 1.0, high: float = 4.0) -> np.ndarray:
@@ -39,6 +83,59 @@ def code_mu(M: int = 20, *, seed: int = 0, low: float = 1.0, high: float = 4.0) 
     if not isinstance(M, (int, np.integer)) or M < 2:
         raise InvalidArgument(f"expected at least 2 tokens, got M={M!r}")
     return np.sort(np.random.default_rng(seed).uniform(low, high, int(M)))
+
+
+@dataclass(frozen=True)
+class Fig4Setting:
+    """One setting of the sparse-then-dense iteration (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+    mu : ndarray (M,)
+        Targets, sorted.
+    T, v0, eta : float
+        Temperature, start value of every component, step.
+    steps : int
+        Updates.
+    source : str
+        Where the setting comes from.
+    """
+
+    name: str
+    mu: np.ndarray
+    T: float = 3.0
+    v0: float = 0.05
+    eta: float = 0.02
+    steps: int = 5000
+    source: str = ""
+
+    def as_dict(self) -> dict:
+        """JSON-able form."""
+        return {
+            "name": self.name,
+            "M": int(self.mu.size),
+            "mu": self.mu.tolist(),
+            "T": self.T,
+            "v0": self.v0,
+            "eta": self.eta,
+            "steps": self.steps,
+            "r": 2.0 * self.T,
+            "source": self.source,
+        }
+
+
+#: Names of the settings :func:`fig4_setting` knows (the first is the default).
+FIG4_SETTINGS = ("paper", "toolkit")
+
+
+def fig4_setting(name: str = "paper") -> Fig4Setting:
+    """The sparse-then-dense setting ``name``: ``"paper"`` (default) or ``"toolkit"``."""
+    if name == "paper":
+        return Fig4Setting("paper", PAPER_MU.copy(), source="JoMA code, draw_figure_4.py (torch seed 0, d = 10)")
+    if name == "toolkit":
+        return Fig4Setting("toolkit", code_mu(20, seed=0), source="toolkit: M = 20, mu from NumPy seed 0")
+    raise UnknownNameError(f"unknown Fig. 4 setting {name!r}; expected one of: {', '.join(FIG4_SETTINGS)}")
 
 
 @dataclass(frozen=True)
@@ -68,10 +165,10 @@ class SparseDenseRun:
     extra: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
-        """Key numbers, JSON-able."""
+        """Key numbers, JSON-able (``H_limit`` is ``None`` when there is no fixed point: JSON holds no NaN)."""
         return {
             "shape": self.shape.as_dict(),
-            "H_limit": self.H_limit,
+            "H_limit": float(self.H_limit) if np.isfinite(self.H_limit) else None,
             "H_uniform": float(np.log(self.v.shape[1])),
             **self.extra,
         }

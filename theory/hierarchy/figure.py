@@ -1,23 +1,25 @@
 """The hierarchy-score figure: co-occurrence checks, learning order, toy-model scores.
 
 Role: draw a :func:`theory.hierarchy.report.hierarchy_report` (Tian et al., "JoMA",
-ICLR 2024, arXiv 2310.00535, Sec. 5 and its hierarchy table) as PNG + PDF, and always
-write the numbers as JSON.  matplotlib is the optional ``plot`` extra, imported lazily;
-without it the JSON is still written and the caller is told how to install it.  Every
-file is written atomically.
+ICLR 2024, arXiv 2310.00535, Sec. 5 and its hierarchy table) through
+:func:`theory._plotting.write_figure`: ``hierarchy-scores.json`` (the report: every number
+and curve drawn) always, ``hierarchy-scores.png`` / ``.pdf`` with matplotlib (the optional
+``plot`` extra), drawn by :func:`draw` from the JSON alone, every file atomically.  Four
+panels on a page-wide 2 x 2 grid; the depth of the lowest common ancestor (LCA) has one
+discrete colour per depth, shared by every panel and named in one legend.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write_bytes, atomic_write_json, ensure_dir
-from ..errors import OptionalDependencyError, require
+from .._plotting import PAGE
+from .._plotting import write_figure as _write
 
-__all__ = ["FIGURE_STEM", "attach_figure", "write_figure"]
+__all__ = ["FIGURE_STEM", "attach_figure", "draw", "write_figure"]
 
 FIGURE_STEM = "hierarchy-scores"
 
@@ -38,22 +40,14 @@ def write_figure(report: dict, out_dir: str | Path) -> dict:
         ``json`` path, ``png`` / ``pdf`` paths (``None`` without matplotlib) and
         ``note`` (the install hint, or ``None``).
     """
-    directory = ensure_dir(out_dir)
-    json_path = atomic_write_json(directory / f"{FIGURE_STEM}.json", report)
-    try:
-        plt = require("matplotlib.pyplot", "plot")
-    except OptionalDependencyError as exc:
-        return {"json": str(json_path), "png": None, "pdf": None, "note": str(exc)}
-    fig = _draw(plt, report)
-    paths = {}
-    try:
-        for fmt in ("png", "pdf"):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=150, bbox_inches="tight")
-            paths[fmt] = str(atomic_write_bytes(directory / f"{FIGURE_STEM}.{fmt}", buf.getvalue()))
-    finally:
-        plt.close(fig)
-    return {"json": str(json_path), **paths, "note": None}
+    files, notes = _write(out_dir, FIGURE_STEM, report, draw)
+    paths = {Path(f).suffix[1:]: f for f in files}
+    return {
+        "json": paths["json"],
+        "png": paths.get("png"),
+        "pdf": paths.get("pdf"),
+        "note": notes[0] if notes else None,
+    }
 
 
 def attach_figure(report: dict, out_dir: str | Path) -> tuple[dict, tuple[str, ...]]:
@@ -73,99 +67,86 @@ def attach_figure(report: dict, out_dir: str | Path) -> tuple[dict, tuple[str, .
         notes for the user (the install hint when matplotlib is missing).
     """
     files = write_figure(report, out_dir)
-    notes = (f"{files['note']}; the JSON was written to {files['json']}",) if files["note"] else ()
+    notes = (files["note"],) if files["note"] else ()
     return {**report, "figure": files}, notes
 
 
-def _draw(plt, report: dict):
-    fig, axes = plt.subplots(1, 4, figsize=(19, 4.4))
-    t = report["tree"]
-    fig.suptitle(
-        f"HBLT depth {t['depth']}, branching {t['branching']}, {t['channel']} channel, "
-        f"rho = {t['rho']}, D = {t['classes']}"
-    )
-    _panel_cooccurrence(axes[0], report)
-    _panel_order(axes[1], report)
-    _panel_toy(axes[2], report)
-    _panel_association(axes[3], report)
-    fig.tight_layout()
+def draw(plt: Any, report: dict) -> Any:
+    """Draw ``report`` (as read back from ``hierarchy-scores.json``): a 7 x 5 in 2 x 2 grid.
+
+    (a) exact co-occurrence :math:`P(y_l=1\\mid y_m=1)` against Monte Carlo; (b) the same
+    probabilities in the predicted learning order; (c) the toy model's layer-vs-latent scores
+    during training; (d) the change of token similarity in layer 0, by LCA depth.
+    """
+    fig, axes = plt.subplots(2, 2, figsize=(PAGE, 5.0), layout="constrained")
+    depths = sorted({g["lca_depth"] for g in report["order"]})
+    colours = {d: plt.cm.viridis(i / max(len(depths) - 1, 1)) for i, d in enumerate(depths)}
+    _panel_cooccurrence(axes[0, 0], report, colours)
+    _panel_order(axes[0, 1], report, colours)
+    _panel_toy(axes[1, 0], report)
+    _panel_association(axes[1, 1], report, colours)
+    for ax, letter in zip(axes.flat, "abcd", strict=True):
+        ax.set_title(f"({letter})", loc="left")
+    handles = [plt.Line2D([], [], color=colours[d], marker="s", ls="", label=f"{d}") for d in depths]
+    fig.legend(handles=handles, title="LCA depth", loc="outside upper center", ncol=len(depths))
     return fig
 
 
-def _panel_cooccurrence(ax, report: dict) -> None:
+def _panel_cooccurrence(ax: Any, report: dict, colours: dict) -> None:
     groups = report["order"]
     exact = np.array([g["cooccurrence"] for g in groups])
     mc = np.array([np.nan if g["monte_carlo_mean"] is None else g["monte_carlo_mean"] for g in groups])
     err = np.array([0.0 if g["stderr_max"] is None else g["stderr_max"] for g in groups])
-    depth = np.array([g["lca_depth"] for g in groups])
-    ax.plot([0, 1], [0, 1], color="0.7", lw=1, label="exact = Monte Carlo")
-    sc = ax.scatter(exact, mc, c=depth, cmap="viridis", zorder=3)
-    ax.errorbar(exact, mc, yerr=err, fmt="none", ecolor="k", elinewidth=1, zorder=2)
-    mc_check = report["monte_carlo"]
-    ax.set_title(f"co-occurrence: max z {mc_check['max_z']:.2f} (limit {mc_check['z_threshold']:.2f})")
-    ax.set_xlabel("exact P(y_l=1 | y_m=1) (tree paths)")
-    ax.set_ylabel(f"Monte Carlo ({report['samples']} samples)")
-    ax.figure.colorbar(sc, ax=ax, label="LCA depth")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", label="exact = Monte Carlo")
+    ax.errorbar(exact, mc, yerr=err, fmt="none", ecolor="k", elinewidth=0.8, zorder=2)
+    ax.scatter(exact, mc, c=[colours[g["lca_depth"]] for g in groups], marker="s", s=20, zorder=3)
+    ax.set(
+        xlabel=r"exact $P(y_l{=}1\mid y_m{=}1)$",
+        ylabel=rf"Monte Carlo estimate ($n={report['samples']}$)",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
+    ax.legend(loc="upper left")
 
 
-def _panel_order(ax, report: dict) -> None:
+def _panel_order(ax: Any, report: dict, colours: dict) -> None:
     groups = report["order"]
     ranks = [g["rank"] for g in groups]
-    ax.bar(ranks, [g["cooccurrence"] for g in groups], color="tab:blue")
+    ax.bar(ranks, [g["cooccurrence"] for g in groups], color=[colours[g["lca_depth"]] for g in groups])
     ax.set_xticks(ranks)
-    ax.set_xticklabels([f"d{g['lca_depth']}\nH{g['H_l']},{g['H_m']}" for g in groups], fontsize=7)
-    ax.set_title("predicted learning order (first = left)")
-    ax.set_xlabel("LCA depth d, distances H_l,H_m")
-    ax.set_ylabel("P(y_l=1 | y_m=1)")
+    ax.set_xticklabels([f"{g['rank']}\n$(H_l,H_m)=({g['H_l']},{g['H_m']})$" for g in groups])
+    ax.set(xlabel=r"predicted learning order $r$ (1 = first)", ylabel=r"$P(y_l{=}1\mid y_m{=}1)$", ylim=(0, 1))
 
 
-def _panel_toy(ax, report: dict) -> None:
+def _panel_toy(ax: Any, report: dict) -> None:
     toy = report["toy"]
-    ax.set_title("toy model: layer vs latent normalised correlation")
+    ax.set(xlabel=r"training step $n$", ylabel=r"mean over latents of $\max|\mathrm{corr}|$", ylim=(0, 1.02))
     if not toy["runs"]:
         ax.text(0.5, 0.5, "no toy run", ha="center", va="center", transform=ax.transAxes)
         return
-    for s, colour in enumerate(("tab:orange", "tab:green")):
+    steps = toy["runs"][0]["curve_steps"]
+    for s, colour in enumerate(("C1", "C2")):
         curves = [r["curve_scores"] for r in toy["runs"]]
-        steps = toy["runs"][0]["curve_steps"]
         if curves[0][0][s] is None:
             continue
         values = np.array([[row[s] for row in c] for c in curves], dtype=float)
         for run in values:
-            ax.plot(steps, run, color=colour, alpha=0.35, lw=1)
-        ax.plot(
-            steps,
-            values.mean(axis=0),
-            color=colour,
-            lw=2,
-            label=f"layer {s} vs depth-{toy['levels'][s]} latents",
-        )
-        init = toy["score_init"][s]["mean"]
-        ax.axhline(init, color=colour, ls=":", lw=1)
-    ax.set_xlabel("training step (step 0 and dotted line: initialisation)")
-    ax.set_ylabel("mean over latents of max |corr|")
-    ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower right", fontsize=8)
+            ax.plot(steps, run, color=colour, alpha=0.35, lw=0.6)
+        label = rf"layer {s} vs depth-{toy['levels'][s]} latents"
+        ax.plot(steps, values.mean(axis=0), color=colour, lw=1.5, label=label)
+    ax.plot([], [], color="0.5", lw=0.6, label=f"thin: each of {len(toy['runs'])} runs, thick: mean")
+    ax.legend(loc="lower right")
 
 
-def _panel_association(ax, report: dict) -> None:
+def _panel_association(ax: Any, report: dict, colours: dict) -> None:
     toy = report["toy"]
-    ax.set_title("toy layer 0: token similarity by LCA depth")
+    ax.set(xlabel=r"training step $n$", ylabel=r"$\cos(W_{0,l}, W_{0,m})$ minus its initial value")
     if not toy["runs"]:
         ax.text(0.5, 0.5, "no toy run", ha="center", va="center", transform=ax.transAxes)
         return
     steps = toy["runs"][0]["curve_steps"]
     curves = np.array([r["curve_association"] for r in toy["runs"]], dtype=float)
     change = curves - curves[:, :1, :]  # minus the value at initialisation
-    cmap = __import__("matplotlib").colormaps["viridis"]
-    n_depth = change.shape[2]
-    for d in range(n_depth):
-        colour = cmap(d / max(n_depth - 1, 1))
-        ax.plot(steps, change[:, :, d].mean(axis=0), color=colour, lw=2, label=f"LCA depth {d}")
-    ax.axhline(0.0, color="0.7", lw=1)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("cosine similarity of W0 rows, minus init")
-    verdict = "matches" if toy["association"]["matches_prediction"] else "does not match"
-    ax.text(0.02, 0.97, f"order {verdict} prediction", transform=ax.transAxes, va="top", fontsize=8)
-    ax.legend(loc="lower right", fontsize=8)
+    for d in range(change.shape[2]):
+        ax.plot(steps, change[:, :, d].mean(axis=0), color=colours.get(d, "k"), lw=1.5)
+    ax.axhline(0.0, color="0.6", lw=0.8, ls="--")

@@ -23,9 +23,12 @@ import numpy as np
 
 from ..errors import UnknownNameError
 
-__all__ = ["CLASSIFIERS", "classifier_backward", "classifier_forward", "init_classifier"]
+__all__ = ["CLASSIFIERS", "FC_INITS", "classifier_backward", "classifier_forward", "init_classifier"]
 
 CLASSIFIERS = ("FC", "TC", "TL")
+#: Initialisations of the fixed classifier: ``"code"`` (the published code's: a standard-normal
+#: matrix with its diagonal set to 1, the default) and ``"scaled"`` (:math:`\mathcal N(0, 1/d_e)`).
+FC_INITS = ("code", "scaled")
 
 
 def check_classifier(name: str) -> str:
@@ -37,14 +40,35 @@ def check_classifier(name: str) -> str:
 
 
 def init_classifier(
-    name: str, d_e: int, n_classes: int, rng: np.random.Generator, *, hidden: int = 16
+    name: str,
+    d_e: int,
+    n_classes: int,
+    rng: np.random.Generator,
+    *,
+    hidden: int = 16,
+    fc_init: str = "code",
 ) -> dict[str, np.ndarray]:
-    """Initial classifier parameters (weights :math:`\\mathcal N(0, 1/\\text{fan-in})`).
+    """Initial classifier parameters.
 
-    ``TL`` biases :math:`b_1 \\sim \\mathcal N(0, 0.1^2)`: with :math:`c \\approx 0` at
-    initialisation the units with :math:`b_1 > 0` are active, so gradients flow.
+    ``FC`` with ``fc_init="code"`` (default): :math:`U_{ij} \\sim \\mathcal N(0, 1)` with
+    :math:`U_{ii} = 1` -- what the published code of Lu et al. does (the paper only says the
+    classifier is fixed; its code fixes this matrix).  ``fc_init="scaled"``:
+    :math:`\\mathcal N(0, 1/d_e)`, the toolkit's earlier choice (the fan-in scaling below).
+    The two give different dynamics: measured with the published code (issue 14) the
+    reference reaches loss 1.19 after 500 epochs and 0.0019 after 5000 (topic scores 3.7-4.3),
+    the scaled start 1.38 and 0.101 (scores 5.1-5.5).
+
+    ``TC`` and ``TL`` weights are :math:`\\mathcal N(0, 1/\\text{fan-in})`; ``TL`` biases
+    :math:`b_1 \\sim \\mathcal N(0, 0.1^2)`: with :math:`c \\approx 0` at initialisation the
+    units with :math:`b_1 > 0` are active, so gradients flow.
     """
     key = check_classifier(name)
+    if fc_init not in FC_INITS:
+        raise UnknownNameError(f"unknown FC initialisation {fc_init!r}; expected one of: {', '.join(FC_INITS)}")
+    if key == "FC" and fc_init == "code":
+        U = rng.standard_normal((n_classes, d_e))
+        np.fill_diagonal(U, 1.0)
+        return {"U": U}
     if key in ("FC", "TC"):
         p = {"U": rng.normal(0.0, 1.0 / np.sqrt(d_e), size=(n_classes, d_e))}
         if key == "TC":

@@ -117,6 +117,9 @@ class InitConfig:
         Standard deviation of the embeddings :math:`w_u` (paper: :math:`10^{-6}`).
     q_std : float
         Standard deviation of the query :math:`q` (paper: 0.3).
+    fc_init : {"code", "scaled"}
+        The fixed classifier's matrix: the published code's (standard normal, diagonal 1;
+        default) or :math:`\\mathcal N(0, 1/d_e)` (see :func:`theory.lu.classifiers.init_classifier`).
     """
 
     d_e: int = 10
@@ -124,6 +127,7 @@ class InitConfig:
     hidden: int = 16
     emb_std: float = 1e-6
     q_std: float = 0.3
+    fc_init: str = "code"
 
     def __post_init__(self) -> None:
         for name in ("d_e", "d_k", "hidden"):
@@ -172,7 +176,7 @@ def init_params(
         "K": np.zeros((vocab_size, d_k)),
         "q": rng.normal(0.0, cfg.q_std, size=d_k),
     }
-    p.update(init_classifier(check_classifier(classifier), d_e, n_classes, rng, hidden=hidden))
+    p.update(init_classifier(check_classifier(classifier), d_e, n_classes, rng, hidden=hidden, fc_init=cfg.fc_init))
     return p
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._config import configure
-from ..errors import OptionalDependencyError
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND
 from .data import make_synthetic
 from .identity import core_identity
@@ -70,6 +69,9 @@ class SyntheticConfig:
         Epochs of each ablation run (FC only).
     sweep : bool
         Also run the side-condition sweep, with ``sweep_epochs`` and ``sweep_sentences``.
+    fc_init : {"code", "scaled"}
+        The fixed classifier's start: the published code's (standard normal, diagonal 1;
+        default) or :math:`\\mathcal N(0, 1/d_e)` (:func:`theory.lu.classifiers.init_classifier`).
     """
 
     classifier: str = "FC"
@@ -86,6 +88,7 @@ class SyntheticConfig:
     sweep: bool = False
     sweep_epochs: int = 1000
     sweep_sentences: int = 5000
+    fc_init: str = "code"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lrs", tuple(float(x) for x in self.lrs))
@@ -125,10 +128,10 @@ def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -
     )
     ident = core_identity()
     data = make_synthetic(n_sentences=n_sentences, n_nontopic=n_nontopic, m=m, seed=seed)
-    study = IdentityStudyConfig(lrs=lrs, horizon=horizon, d=d, seed=seed)
+    study = IdentityStudyConfig(lrs=lrs, horizon=horizon, d=d, seed=seed, fc_init=cfg.fc_init)
     ident_q_fixed, hist_exact = identity_study(data, classifier, ident, study)
     ident_q_trained, hist_ctrl = identity_study(data, classifier, ident, replace(study, train_query=True))
-    conv_config = ConvergenceStudyConfig(epochs=epochs, lr=lr, d=d, seed=seed)
+    conv_config = ConvergenceStudyConfig(epochs=epochs, lr=lr, d=d, seed=seed, fc_init=cfg.fc_init)
     conv, hist_conv = convergence_study(data, classifier, ident, conv_config)
     slope_ok = SLOPE_BAND[0] <= ident_q_fixed["slope"] <= SLOPE_BAND[1]
     ratio = ident_q_trained["max_rel_drift"][-1] / max(ident_q_fixed["max_rel_drift"][-1], 1e-300)
@@ -157,7 +160,7 @@ def synthetic_report(config: SyntheticConfig | None = None, /, **changes: Any) -
     if classifier == "FC":
         checks["scores_monotone"] = conv["scores_monotone"]
         checks["topic_attention_rises"] = conv["topic_attention"][1] > conv["topic_attention"][0]
-        abl = ablation_study(data, epochs=ablation_epochs, lr=lr, d=d, seed=seed)
+        abl = ablation_study(data, epochs=ablation_epochs, lr=lr, d=d, seed=seed, fc_init=cfg.fc_init)
         out["ablations"] = abl
         checks["mutual_promotion"] = abl["mutual_promotion"]
     if sweep:
@@ -286,21 +289,17 @@ def with_figures(report: Report, kind: Literal["synthetic", "sst"], out_dir: str
     Returns
     -------
     Report
-        ``report`` with ``data["plots"] = {"written": [paths]}`` and a ``figure:`` line per file;
-        without matplotlib, ``{"written": [], "skipped": reason}`` and a note instead (the JSON
-        numbers are complete without the figures).
+        ``report`` with ``data["plots"] = {"written": [paths]}`` (``lu-NAME.json`` beside each
+        ``lu-NAME.png`` / ``.pdf``) and a ``figure:`` line per file; without matplotlib only the
+        JSON files are written, ``data["plots"]["skipped"]`` says why and a note says how to
+        install it.
     """
     from .plots import sst_figures, synthetic_figures  # matplotlib itself is imported only when drawing
 
     draw = synthetic_figures if kind == "synthetic" else sst_figures
-    try:
-        files = draw(report.data, report.arrays, core_identity(), out_dir)
-    except OptionalDependencyError as exc:
-        msg = f"no figures: {exc} (the JSON numbers are complete without them)"
-        return replace(
-            report,
-            data={**report.data, "plots": {"written": [], "skipped": str(exc)}},
-            notes=(*report.notes, msg),
-        )
+    files, notes = draw(report.data, report.arrays, core_identity(), out_dir)
     text = report.text + "".join(f"\nfigure: {f}" for f in files)
+    if notes:
+        plots = {"written": files, "skipped": notes[0]}
+        return replace(report, data={**report.data, "plots": plots}, text=text, notes=(*report.notes, *notes))
     return replace(report, data={**report.data, "plots": {"written": files}}, text=text)

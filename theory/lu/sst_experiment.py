@@ -96,6 +96,8 @@ class SSTConfig:
         Words in the identity curve and the purity comparison.
     early_epoch : int, optional
         The "early" snapshot of the purity shift (default: ``max(1, epochs // 20)``).
+    fc_init : {"code", "scaled"}
+        The fixed classifier's start (:class:`theory.lu.model.InitConfig`; default: the published code's).
     """
 
     task: str = "sst2"
@@ -108,6 +110,7 @@ class SSTConfig:
     max_train: int | None = None
     top: int = 100
     early_epoch: int | None = None
+    fc_init: str = "code"
 
     def __post_init__(self) -> None:
         if self.classifier.upper() not in ("FC", "TC", "TL"):
@@ -156,7 +159,8 @@ def run_sst(
     classifier, epochs, lr, d, seed, top = cfg.classifier, cfg.epochs, cfg.learning_rate(), cfg.d, cfg.seed, cfg.top
     early_epoch = cfg.early_epoch
     batch = Batch(data.train)
-    p0 = init_params(classifier, InitConfig(d_e=d, d_k=d), vocab_size=batch.v, n_classes=data.n_classes, seed=seed)
+    sizes = InitConfig(d_e=d, d_k=d, fc_init=cfg.fc_init)
+    p0 = init_params(classifier, sizes, vocab_size=batch.v, n_classes=data.n_classes, seed=seed)
     early = max(1, epochs // 20) if early_epoch is None else int(early_epoch)
     if not 0 <= early <= epochs:
         raise InvalidArgument(f"expected 0 <= early_epoch <= epochs, got {early}")

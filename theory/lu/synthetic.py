@@ -52,9 +52,11 @@ __all__ = [
 CONTROL_MIN_RATIO = 10.0
 
 
-def _start(data: SyntheticTopics, classifier: str, *, d: int, hidden: int, seed: int, frozen: bool):
+def _start(
+    data: SyntheticTopics, classifier: str, *, d: int, hidden: int, seed: int, frozen: bool, fc_init: str = "code"
+):
     batch = Batch(data.train)
-    sizes = InitConfig(d_e=d, d_k=d, hidden=hidden)
+    sizes = InitConfig(d_e=d, d_k=d, hidden=hidden, fc_init=fc_init)
     p0 = init_params(classifier, sizes, vocab_size=batch.v, n_classes=data.n_topics, seed=seed)
     n_topic = data.topic_words.size
     frozen_words: tuple[int, ...] = ()
@@ -82,6 +84,8 @@ class IdentityStudyConfig:
         Train the query too (the negative control).
     frozen_nontopic : bool
         Freeze the non-topic words at the side conditions (``False``: every word trains).
+    fc_init : {"code", "scaled"}
+        The fixed classifier's initialisation (:class:`theory.lu.model.InitConfig`).
     """
 
     lrs: tuple[float, ...] = (0.4, 0.2, 0.1)
@@ -91,6 +95,7 @@ class IdentityStudyConfig:
     seed: int = 0
     train_query: bool = False
     frozen_nontopic: bool = True
+    fc_init: str = "code"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lrs", tuple(self.lrs))
@@ -131,7 +136,9 @@ def identity_study(
     train_query, frozen_nontopic = c.train_query, c.frozen_nontopic
     if len(lrs) < 2:
         raise InvalidArgument(f"need >= 2 learning rates to fit a slope, got lrs={list(lrs)}")
-    batch, p0, frozen = _start(data, classifier, d=d, hidden=hidden, seed=seed, frozen=frozen_nontopic)
+    batch, p0, frozen = _start(
+        data, classifier, d=d, hidden=hidden, seed=seed, frozen=frozen_nontopic, fc_init=c.fc_init
+    )
     rows = []
     hists = []
     for lr in lrs:
@@ -207,6 +214,8 @@ class ConvergenceStudyConfig:
         Initialisation seed.
     record_every : int
         Epochs between recorded points of the history.
+    fc_init : {"code", "scaled"}
+        The fixed classifier's initialisation (:class:`theory.lu.model.InitConfig`).
     """
 
     epochs: int = 5000
@@ -215,6 +224,7 @@ class ConvergenceStudyConfig:
     hidden: int = 16
     seed: int = 0
     record_every: int = 10
+    fc_init: str = "code"
 
 
 def convergence_study(
@@ -231,7 +241,7 @@ def convergence_study(
     """
     c = configure(ConvergenceStudyConfig, config, changes)
     epochs, lr, d, hidden, seed, record_every = c.epochs, c.lr, c.d, c.hidden, c.seed, c.record_every
-    batch, p0, _ = _start(data, classifier, d=d, hidden=hidden, seed=seed, frozen=False)
+    batch, p0, _ = _start(data, classifier, d=d, hidden=hidden, seed=seed, frozen=False, fc_init=c.fc_init)
     cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=record_every)
     p, hist = train_classifier(p0, batch, cfg, track=data.topic_words)
     out = _summary(hist)
@@ -253,13 +263,15 @@ def ablation_study(
     lr: float = 0.1,
     d: int = 10,
     seed: int = 0,
+    fc_init: str = "code",
 ) -> dict:
     """Full training vs keys frozen vs embeddings frozen at the same epoch count.
 
     Mutual promotion holds when freezing the keys slows the embedding-norm growth and
-    freezing the embeddings slows the score growth.
+    freezing the embeddings slows the score growth.  ``fc_init`` is the fixed classifier's
+    start (:class:`theory.lu.model.InitConfig`).
     """
-    batch, p0, _ = _start(data, classifier, d=d, hidden=16, seed=seed, frozen=False)
+    batch, p0, _ = _start(data, classifier, d=d, hidden=16, seed=seed, frozen=False, fc_init=fc_init)
     full_cfg = TrainConfig(classifier=classifier, epochs=epochs, lr=lr, record_every=epochs)
     runs: dict[str, Any] = {}
     for name, cfg in (

@@ -91,6 +91,7 @@ def network(
     if not params:
         raise ModelError("a network needs at least one parameter; pass params={'W': W}")
     groups = [(str(k), _symbols_of(str(k), v)) for k, v in params.items()]
+    shapes = {str(k): tuple(v.shape) if isinstance(v, sp.MatrixBase) else None for k, v in params.items()}
     state = [s for _, syms in groups for s in syms]
     xs = tuple(inputs)
     if not all(isinstance(s, sp.Symbol) for s in xs):
@@ -106,7 +107,7 @@ def network(
     return ModelSpec(
         name=name,
         loss=loss,
-        params=tuple(ParamGroup(n, syms, eta) for n, syms in groups),
+        params=tuple(ParamGroup(n, syms, eta, shape=shapes[n]) for n, syms in groups),
         data=(*xs, *G),
         constants=(eta, *sorted(others, key=sp.default_sort_key)),
         sizes={"parameters": len(state), "outputs": len(outs)},

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..errors import InvalidArgument, UnknownNameError
+from . import blocks
 from .joma import joma_block
 from .lu import lu_classifier
 from .spec import ModelSpec
@@ -69,6 +70,44 @@ MODELS: dict[str, NamedModel] = {
             lambda **s: lu_classifier(frozen_nontopic=False, **s),
             {"N": 1, "m": 2, "d_e": 2, "d_k": 2},
         ),
+        NamedModel(
+            "attention",
+            "softmax attention head(s), g = sum_h softmax(X Q^T K X^T) X V^T O",
+            blocks.attention,
+            {"tokens": 2, "dim": 2, "head_dim": 1, "heads": 1},
+        ),
+        NamedModel(
+            "attention-causal",
+            "causal softmax attention",
+            lambda **s: blocks.attention(causal=True, **s),
+            {"tokens": 2, "dim": 2, "head_dim": 1, "heads": 1},
+        ),
+        NamedModel(
+            "attention-scaled",
+            "softmax attention with logits divided by tau (sqrt(d) in the standard block)",
+            lambda **s: blocks.attention(scaled=True, **s),
+            {"tokens": 2, "dim": 2, "head_dim": 1, "heads": 1},
+        ),
+        NamedModel(
+            "attention-rotary",
+            "softmax attention with rotary position encoding",
+            lambda **s: blocks.attention(rotary=True, **s),
+            {"tokens": 2, "dim": 2, "head_dim": 2, "heads": 1},
+        ),
+        *(
+            NamedModel(
+                f"ffn-{act}",
+                f"feed-forward layer W2 {act}(W1 x)" if act != "swiglu" else "SwiGLU layer W2 (W1 x * SiLU(W3 x))",
+                (lambda a: lambda **s: blocks.feedforward(activation=a, **s))(act),
+                {"dim": 2, "hidden": 2},
+            )
+            for act in blocks.FFN_ACTIVATIONS
+        ),
+        NamedModel("moe", "softmax-gated linear experts", blocks.mixture_of_experts, {"dim": 2, "experts": 2}),
+        NamedModel(
+            "classifier", "softmax classifier, outputs log softmax(W x)", blocks.classifier, {"dim": 2, "classes": 2}
+        ),
+        NamedModel("linear-net", "two-layer linear network U V^T x", blocks.linear_network, {"n": 2, "r": 2, "m": 2}),
     )
 }
 

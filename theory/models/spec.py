@@ -39,12 +39,16 @@ class ParamGroup:
         :math:`\\dot w = -\\eta\\nabla_w\\mathcal L = -\\eta U \\nabla_a \\mathcal L` gives
         :math:`\\dot a = -\\eta\\,U^\\top U\\,\\nabla_a\\mathcal L` (Gram matrix; identity for
         orthonormal embeddings).
+    shape : tuple of int or None
+        ``(rows, cols)`` when the group is a matrix stored row by row (the symmetry route of
+        :mod:`theory.symbolic.symmetries` acts on it by matrix products).
     """
 
     name: str
     symbols: tuple[sp.Symbol, ...]
     rate: sp.Expr
     metric: sp.Matrix | None = None
+    shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if not self.symbols:
@@ -54,6 +58,8 @@ class ParamGroup:
                 f"metric of group {self.name!r} has shape {self.metric.shape}; "
                 f"expected {(len(self.symbols), len(self.symbols))}"
             )
+        if self.shape is not None and self.shape[0] * self.shape[1] != len(self.symbols):
+            raise ModelError(f"shape {self.shape} of group {self.name!r} does not hold {len(self.symbols)} symbols")
 
 
 @dataclass(frozen=True)

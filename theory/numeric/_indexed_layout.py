@@ -147,6 +147,38 @@ class Layout:
 
     # ------------------------------------------------------------------ run-time helpers
 
+    def as_json(self) -> dict:
+        """Plain-data form (symbol names only) for the compiled-flow cache; see :meth:`from_json`."""
+        return {
+            "groups": [
+                [None if g.row is None else g.row.name, [[b.name, [a.name for a in b.free]] for b in g.blocks]]
+                for g in self.groups
+            ],
+            "sizes": [[s.name, var, axis] for s, (var, axis) in self.sizes.items()],
+            "size_of": [[a.name, s.name] for a, s in self.size_of.items()],
+            "data": list(self.data),
+            "constants": list(self.constants),
+        }
+
+    @classmethod
+    def from_json(cls, record: Mapping) -> Layout:
+        """Inverse of :meth:`as_json` (one plain symbol per name: only names are ever compared)."""
+        memo: dict[str, sp.Symbol] = {}
+
+        def sym(name: str) -> sp.Symbol:
+            return memo.setdefault(str(name), sp.Symbol(str(name)))
+
+        groups = tuple(
+            _Group(
+                None if row is None else sym(row),
+                tuple(_Block(str(n), tuple(sym(a) for a in free)) for n, free in blocks),
+            )
+            for row, blocks in record["groups"]
+        )
+        sizes = {sym(s): (str(var), int(axis)) for s, var, axis in record["sizes"]}
+        size_of = {sym(a): sym(s) for a, s in record["size_of"]}
+        return cls(groups, sizes, size_of, tuple(map(str, record["data"])), tuple(map(str, record["constants"])))
+
     def _ints(self, sizes: Mapping[str, int]) -> dict[sp.Symbol, int]:
         missing = sorted(s.name for s in self.sizes if s.name not in sizes)
         if missing:

@@ -22,6 +22,7 @@ Vectorised index-form flows (large token counts) are printed by
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,15 @@ from sympy.core.function import AppliedUndef
 
 from ..errors import ExpressionError, InvalidArgument
 
-__all__ = ["CompiledFlow", "CompiledLoss", "compile_expression", "compile_flow", "compile_loss", "compile_source"]
+__all__ = [
+    "CompiledFlow",
+    "CompiledLoss",
+    "compile_expression",
+    "compile_flow",
+    "compile_loss",
+    "compile_source",
+    "compile_spec_flow",
+]
 
 
 def compile_expression(expr: sp.Expr | Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> Callable:
@@ -110,7 +119,7 @@ class CompiledFlow:
     params: tuple[sp.Symbol, ...]
     layout: str
     _rhs: Callable = field(repr=False)
-    _rhs_exprs: tuple[sp.Expr, ...] = field(repr=False)
+    _rhs_exprs: tuple[sp.Expr, ...] | Callable[[], tuple[sp.Expr, ...]] = field(repr=False)
     _invariants: dict[str, tuple[Callable, int]] = field(default_factory=dict, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -138,7 +147,8 @@ class CompiledFlow:
         """:math:`\\partial \\dot y / \\partial y`, shape (n, n) (compiled on first use)."""
         if "jac" not in self._cache:
             n = len(self.state)
-            jac = sp.Matrix(self._rhs_exprs).jacobian(self.state)
+            exprs = self._rhs_exprs() if callable(self._rhs_exprs) else self._rhs_exprs
+            jac = sp.Matrix(exprs).jacobian(self.state)
             self._cache["jac"] = compile_expression(list(jac), [list(self.state), list(self.params)])
             self._cache["sparsity"] = np.array([e != 0 for e in jac], dtype=bool).reshape(n, n)
         y = np.asarray(y, dtype=float)
@@ -155,6 +165,120 @@ class CompiledFlow:
         """Every compiled invariant at ``y``: name -> components (shape (c,) or (c, S))."""
         y = np.asarray(y, dtype=float)
         return {name: _stack(fn(y, p), y[:1])[:c] for name, (fn, c) in self._invariants.items()}
+
+    def as_record(self) -> dict:
+        """Plain-data form for the compiled-flow cache: names and the generated sources."""
+        return {
+            "state": [s.name for s in self.state],
+            "params": [s.name for s in self.params],
+            "layout": self.layout,
+            "rhs": inspect.getsource(self._rhs),
+            "invariants": {name: [inspect.getsource(fn), c] for name, (fn, c) in self._invariants.items()},
+        }
+
+
+_LAMBDIFY_NAMESPACE: dict[str, Any] = {}
+
+
+def _lambdify_namespace() -> dict[str, Any]:
+    """The names ``lambdify(..., modules=["numpy", "scipy"])`` gives its generated code."""
+    if not _LAMBDIFY_NAMESPACE:
+        import functools
+
+        _LAMBDIFY_NAMESPACE.update(sp.lambdify([], sp.Integer(0), modules=["numpy", "scipy"]).__globals__)
+        _LAMBDIFY_NAMESPACE["reduce"] = functools.reduce  # printed for Max/Min (the printer's own import)
+    return _LAMBDIFY_NAMESPACE
+
+
+def _reload(source: str, ns: dict[str, Any]) -> Callable:
+    """A lambdify-generated function from its source; every global it reads must resolve."""
+    import builtins
+
+    fn = compile_source(source, "_lambdifygenerated", ns)
+    missing = [n for n in fn.__code__.co_names if n not in ns and not hasattr(builtins, n)]
+    if missing:
+        raise NameError(f"cached code needs {missing}; recompiling")
+    return fn
+
+
+def _flow_from_record(record: dict, spec: Any) -> CompiledFlow:
+    """Rebuild a :class:`CompiledFlow` of ``spec`` from :meth:`CompiledFlow.as_record`."""
+    known = {s.name: s for s in (*spec.state, *spec.data, *spec.constants)}
+    state = tuple(known[str(n)] for n in record["state"])
+    params = tuple(known.get(str(n)) or sp.Symbol(str(n)) for n in record["params"])
+    ns = _lambdify_namespace()
+    fn = _reload(str(record["rhs"]), ns)
+    fn.__doc__ = str(record["layout"])
+    invariants = {str(name): (_reload(str(src), ns), int(c)) for name, (src, c) in record["invariants"].items()}
+
+    def derive() -> tuple[sp.Expr, ...]:  # only the Jacobian needs the expressions
+        from ..symbolic.flow import derive_flow
+
+        return tuple(sp.sympify(e) for e in derive_flow(spec).rhs)
+
+    return CompiledFlow(state, params, str(record["layout"]), fn, derive, invariants)
+
+
+def compile_spec_flow(
+    spec: Any,
+    *,
+    invariants: Mapping[str, sp.Expr | Sequence[sp.Expr]]
+    | Callable[[], Mapping[str, sp.Expr | Sequence[sp.Expr]]]
+    | None = None,
+    invariants_key: str | None = None,
+) -> tuple[CompiledFlow, str]:
+    """``compile_flow(derive_flow(spec), invariants=...)``, cached (:mod:`theory.numeric.flow_cache`).
+
+    The key is the spec's content (loss, parameter groups with rates and metrics, data,
+    constants, as ``sympy.srepr``) and the invariants'; a hit in memory or on disk does no
+    symbolic work (the Jacobian, used only by implicit solvers, is derived on first use).
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    invariants : mapping, or a callable returning one, optional
+        Quantities to compile with the flow.  A callable is called only on a cache miss (its
+        own symbolic work is saved too); then ``invariants_key`` must name what it returns
+        (e.g. the catalogue entry): the key holds that name, not the expressions, and the
+        source fingerprint covers the code that builds them.
+    invariants_key : str, optional
+        Required with a callable ``invariants``.
+
+    Returns
+    -------
+    (flow, source) : the compiled flow and where it came from (``"memory"``, ``"disk"``, ``"computed"``).
+    """
+    from ..symbolic.flow import derive_flow
+    from .flow_cache import cached, content_key
+
+    groups = [(g.symbols, g.rate, g.metric) for g in spec.params]
+    parts = [
+        str(getattr(spec, "name", "")),
+        sp.srepr(spec.loss),
+        sp.srepr(groups),
+        sp.srepr(tuple(spec.data)),
+        sp.srepr(tuple(spec.constants)),
+    ]
+    make: Callable[[], Mapping[str, sp.Expr | Sequence[sp.Expr]] | None]
+    if callable(invariants):
+        if not invariants_key:
+            raise InvalidArgument("a callable `invariants` needs `invariants_key` naming what it returns")
+        parts.append(f"invariants-from:{invariants_key}")
+        make = invariants
+    else:
+        parts += [f"{name}={sp.srepr(q)}" for name, q in sorted((invariants or {}).items())]
+        fixed = invariants
+
+        def make() -> Mapping[str, sp.Expr | Sequence[sp.Expr]] | None:
+            return fixed
+
+    key = content_key("compiled-flow", *parts)
+    return cached(
+        key,
+        lambda: compile_flow(derive_flow(spec), invariants=make()),
+        CompiledFlow.as_record,
+        lambda record: _flow_from_record(record, spec),
+    )
 
 
 def compile_flow(

@@ -85,6 +85,28 @@ class CompiledIndexedFlow:
         full = list(args) + [1.0] * (len(self.layout.data) + len(self.layout.constants) - len(args))
         return float(self._fns["loss"](np.asarray(y, dtype=float), *full))
 
+    def as_record(self) -> dict:
+        """Plain-data form for the compiled-flow cache (:mod:`theory.numeric.flow_cache`):
+        the generated source of each function, the layout and the names."""
+        return {
+            "name": self.name,
+            "quantity_name": self.quantity_name,
+            "functions": {name: getattr(fn, "__source__") for name, fn in self._fns.items()},  # noqa: B009
+            "layout": self.layout.as_json(),
+            "extras": list(self.extras),
+        }
+
+    @classmethod
+    def from_record(cls, record: dict) -> CompiledIndexedFlow:
+        """Rebuild from :meth:`as_record` with no symbolic work (the cache checks the record's
+        digest before this runs: the source is this package's own printer output)."""
+        functions = {str(k): str(v) for k, v in record["functions"].items()}
+        fns = {name: compile_source(src, name) for name, src in functions.items()}
+        layout = Layout.from_json(record["layout"])
+        source = "\n\n".join(functions.values())
+        extras = tuple(map(str, record["extras"]))
+        return cls(str(record["name"]), str(record["quantity_name"]), source, layout, fns, extras)
+
     def quantity(self, y: np.ndarray, *args: Any, **extras: Any) -> np.ndarray:
         """The index-form quantity's components at ``y`` (extra arrays such as ``bbar`` by position or name)."""
         limit = len(self.layout.data) + len(self.layout.constants) + len(self.extras)

@@ -63,7 +63,16 @@ from .embeddings import almost_orthogonal_embeddings, orthonormal_embeddings
 from .entropy import entropy
 from .finite_diff import central_gradient, complex_step_gradient
 
-__all__ = ["ACTIVATIONS", "ATTENTIONS", "LOSSES", "JomaReferee", "RefereeConfig", "joma_referee"]
+__all__ = [
+    "ACTIVATIONS",
+    "ATTENTIONS",
+    "LOSSES",
+    "JomaReferee",
+    "RefereeConfig",
+    "activation",
+    "activation_slope",
+    "joma_referee",
+]
 
 ATTENTIONS = ("linear", "exp", "softmax")
 ACTIVATIONS = ("linear", "tanh", "gelu", "softplus", "relu")
@@ -94,6 +103,16 @@ def _dphi(name: str, a: np.ndarray) -> np.ndarray:
     if name == "softplus":
         return 1.0 / (1.0 + np.exp(-a))
     return (np.real(a) > 0).astype(float)
+
+
+def activation(name: str, a: np.ndarray) -> np.ndarray:
+    """The referee's activation :math:`\\phi(a)` by name (:data:`ACTIVATIONS`); complex-safe."""
+    return _phi(_choice(name, ACTIVATIONS, "activation"), a)
+
+
+def activation_slope(name: str, a: np.ndarray) -> np.ndarray:
+    """Its derivative :math:`\\phi'(a)` (ReLU: 0 at 0)."""
+    return _dphi(_choice(name, ACTIVATIONS, "activation"), a)
 
 
 def _choice(value: str, options: tuple[str, ...], what: str) -> str:

@@ -21,7 +21,6 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -70,11 +69,35 @@ class Simulation:
         }
 
 
-@cache
-def _compiled(attention: str, activation: str) -> CompiledIndexedFlow:
-    from ..symbolic.indexed import joma_indexed
+def _compiled(attention: str, activation: str) -> tuple[CompiledIndexedFlow, str]:
+    """The index-form JoMA flow, from the process or disk cache when there (:mod:`.flow_cache`)."""
+    from .flow_cache import cached, content_key
 
-    return compile_indexed(joma_indexed(attention=attention, activation=activation))
+    def build() -> CompiledIndexedFlow:
+        from ..symbolic.indexed import joma_indexed
+
+        return compile_indexed(joma_indexed(attention=attention, activation=activation))
+
+    key = content_key("joma-indexed", attention, activation)
+    return cached(key, build, CompiledIndexedFlow.as_record, CompiledIndexedFlow.from_record)
+
+
+def _memory(traj: Trajectory, x: np.ndarray, targets: np.ndarray) -> dict:
+    """What the run holds: snapshots stored, their bytes (states + watched quantity), the data's,
+    and the process's peak resident memory (Linux ``ru_maxrss``, kB; imports included)."""
+    stored = traj.y.nbytes + sum(v.nbytes for v in traj.invariants.values())
+    out = {
+        "snapshots": int(traj.y.shape[0]),
+        "stored_mb": stored / 1e6,
+        "data_mb": (x.nbytes + targets.nbytes) / 1e6,
+    }
+    try:
+        import resource
+
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    except (ImportError, OSError):  # not on every platform
+        pass
+    return out
 
 
 def _positive_int(name: str, value: int, hi: int) -> int:
@@ -122,7 +145,9 @@ class JomaSimulationConfig:
     init_scale : float
         Standard deviation of the random start.
     n_points : int
-        Size of the output grid on :math:`[0, t_\\mathrm{end}]`.
+        Snapshots stored: the states on an even grid of this many times on
+        :math:`[0, t_\\mathrm{end}]` (start and end included); nothing else is kept (the memory
+        held is ``n_points`` times the state, reported in the summary's ``memory``).
     """
 
     tokens: int = 20
@@ -177,9 +202,10 @@ def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **chan
     T = _positive_float("temperature", temperature)
     eta_w, eta_z = _positive_float("eta_w", eta_w), _positive_float("eta_z", eta_z)
     init_scale = _positive_float("init_scale", init_scale)
+    n_points = _positive_int("n_points (snapshots)", n_points, 100_000)
     attention = model.removeprefix("joma-")
     t0 = time.perf_counter()
-    flow = _compiled(attention, activation)
+    flow, compile_source = _compiled(attention, activation)
     t_compile = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     x = rng.dirichlet(np.ones(M), size=N)
@@ -230,6 +256,8 @@ def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **chan
         },
         "state_size": int(y0.size),
         "seconds": {"compile": t_compile, "solve": seconds},
+        "compile_cache": compile_source,
+        "memory": _memory(traj, x, targets),
     }
     return Simulation(summary, traj, x, targets, traj.invariants.get("quantity", np.empty((0, M))))
 

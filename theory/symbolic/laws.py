@@ -157,9 +157,30 @@ def polynomial_laws(
     monos = monomials(variables, degree)
     velocity = flow.velocity()
     ders = [sp.Add(*(sp.diff(m, s) * velocity[s] for s in m.free_symbols)) for m in monos]
-    forms = normal_forms(ders)
+    vectors, rows = null_combinations(ders, set(flow.spec.constants), max_terms)
+    laws: list[sp.Expr] = []
+    for vec in vectors:
+        coeffs = [sp.factor(sp.together(c)) for c in vec]
+        lead = next(c for c in coeffs if c != 0)  # the first monomial of the ansatz gets coefficient 1
+        law = sp.Add(*(sp.factor(c / lead) * m for c, m in zip(coeffs, monos, strict=True) if c != 0))
+        laws.append(law)
+    return PolynomialLaws(tuple(laws), degree, len(monos), rows)
+
+
+def null_combinations(
+    exprs: Sequence[sp.Expr], constants: set[sp.Symbol], max_terms: int = MAX_TERMS
+) -> tuple[list[sp.Matrix], int]:
+    """Every combination :math:`\\sum_j c_j e_j` of ``exprs`` that is identically zero, exactly.
+
+    The expressions are brought to the prover's normal form (exponentials as generators) over one
+    common denominator; the coefficient of every monomial in the remaining atoms must vanish, a
+    linear system whose null space is computed over :math:`\\mathbb Q(\\text{constants})`.  An atom
+    that is not a polynomial one becomes a fresh symbol (treating it as independent can only lose
+    combinations, never add a false one).  Returns the null-space vectors (rows) and the number of
+    equations.
+    """
+    forms = normal_forms(list(exprs))
     fractions = [sp.fraction(sp.together(f)) for f in forms]
-    constants = set(flow.spec.constants)
     cofactors = _cofactors([den for _, den in fractions])
     estimate = sum(
         len(sp.Add.make_args(sp.expand(num))) * len(sp.Add.make_args(cof))
@@ -171,10 +192,6 @@ def polynomial_laws(
             "use smaller sizes, a lower degree, or pass fewer variables"
         )
     numerators = [sp.expand(num * cof) for (num, _), cof in zip(fractions, cofactors, strict=True)]
-    # anything left that is not a polynomial atom (e.g. exp of a sum that holds a generator, after
-    # tanh -> exp) becomes a fresh symbol: treating it as independent can only lose laws (each
-    # coefficient vanishing is sufficient for the sum to vanish), never add a false one, and every
-    # law found is proved by the prover anyway
     opaque = sorted(
         {a for e in numerators for a in e.atoms(sp.Function, sp.Pow) if not _polynomial_atom(a)},
         key=sp.default_sort_key,
@@ -188,22 +205,16 @@ def polynomial_laws(
     polys = [sp.Poly(e, *atoms) for e in numerators]
     rows = sorted({m for p in polys for m in p.monoms()})
     index = {m: r for r, m in enumerate(rows)}
-    entries: list[list[sp.Expr]] = [[sp.Integer(0)] * len(monos) for _ in rows]
+    entries: list[list[sp.Expr]] = [[sp.Integer(0)] * len(exprs) for _ in rows]
     for j, p in enumerate(polys):
         for m, coeff in p.terms():
             entries[index[m]][j] = coeff.as_expr() if hasattr(coeff, "as_expr") else sp.sympify(coeff)
-    laws: list[sp.Expr] = []
     if rows:
         gens = sorted(constants, key=sp.default_sort_key)
         domain = sp.QQ.frac_field(*gens) if gens else sp.QQ
-        A = DomainMatrix.from_list_sympy(len(rows), len(monos), entries).convert_to(domain)
+        A = DomainMatrix.from_list_sympy(len(rows), len(exprs), entries).convert_to(domain)
         basis = A.nullspace().to_Matrix()
         vectors = [basis.row(r) for r in range(basis.rows)]
     else:
-        vectors = [sp.Matrix([[1 if i == j else 0 for i in range(len(monos))]]) for j in range(len(monos))]
-    for vec in vectors:
-        coeffs = [sp.factor(sp.together(c)) for c in vec]
-        lead = next(c for c in coeffs if c != 0)  # the first monomial of the ansatz gets coefficient 1
-        law = sp.Add(*(sp.factor(c / lead) * m for c, m in zip(coeffs, monos, strict=True) if c != 0))
-        laws.append(law)
-    return PolynomialLaws(tuple(laws), degree, len(monos), len(rows))
+        vectors = [sp.Matrix([[1 if i == j else 0 for i in range(len(exprs))]]) for j in range(len(exprs))]
+    return vectors, len(rows)

@@ -40,14 +40,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import flint
 import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
-from sympy.polys.rings import ring
 
 from ..errors import InvalidArgument, TheoryError
+from . import _lie_modp as modp
 from .flow import Flow
-from .numbers import is_rational_in_atoms, mp_value
+from .numbers import mp_value
 
 __all__ = ["LawCount", "RankUndecided", "count_laws", "gradient_rank"]
 
@@ -80,6 +81,10 @@ class LawCount:
         Ranks computed in exact rational arithmetic (else 60-digit SVD with a gap criterion).
     fields : int
         Fields kept in the algebra's basis.
+    closed : bool
+        The last depth added no field, so the span is closed under brackets; ``False`` when the
+        depth limit stopped the build while the rank still grew (``count`` is then only an
+        upper bound).
     """
 
     count: int
@@ -89,6 +94,7 @@ class LawCount:
     ranks: tuple[int, ...]
     exact: bool
     fields: int
+    closed: bool = True
 
 
 def _rational(rng: random.Random, positive: bool) -> sp.Rational:
@@ -175,76 +181,6 @@ class _Evaluator:
             return sum(1 for s in values if s >= _GAP * top)
 
 
-class _PolyFields:
-    """Polynomial fields as sparse polynomials over GF(_P) (SymPy ``PolyElement``): fast brackets.
-
-    Used when every component of the flow is a polynomial in the state once the data and
-    constants have numbers: differentiation and products are then exact sparse-polynomial
-    arithmetic modulo :data:`_P`, about two orders of magnitude faster than expression trees.
-    """
-
-    def __init__(self, state: list[sp.Symbol], points: list[dict]) -> None:
-        self.state = state
-        self.ff, *self.gens = ring(state, sp.FF(_P))
-        self.points = [[_mod(sp.Rational(pt[s])) for s in state] for pt in points]
-        self.terms: list[list[tuple[tuple[int, ...], tuple[int, ...], int]]] = []
-
-    def prepare(self, exprs: list[sp.Expr], data: list[sp.Symbol]) -> bool:
-        """Read each component as a polynomial in (state, data) once; ``False`` if one is not."""
-        big, *_ = ring([*self.state, *data], sp.QQ)
-        n = len(self.state)
-        self.terms = []
-        for e in exprs:
-            try:
-                q = big.from_expr(e)
-            except ValueError:  # a state variable (or data) in a denominator: not a polynomial
-                return False
-            self.terms.append(
-                [
-                    (m[:n], m[n:], int(c.numerator) % _P * pow(int(c.denominator) % _P, -1, _P) % _P)
-                    for m, c in q.items()
-                ]
-            )
-        return True
-
-    def field(self, values: list[sp.Rational]) -> tuple:
-        """The field for data values ``values`` (in the order given to :meth:`prepare`), over GF(p)."""
-        vals = [_mod(v) for v in values]
-        out = []
-        for comp in self.terms:
-            acc: dict[tuple[int, ...], int] = {}
-            for ms, md, c in comp:
-                for v, e in zip(vals, md, strict=True):
-                    if e:
-                        c = c * pow(v, e, _P) % _P
-                acc[ms] = (acc.get(ms, 0) + c) % _P
-            out.append(self.ff.from_dict({m: c for m, c in acc.items() if c}))
-        return tuple(out)
-
-    def bracket(self, a: tuple, b: tuple) -> tuple:
-        """``[a, b] = (Db) a - (Da) b``."""
-        return tuple(
-            sum((bi.diff(g) * aj - ai.diff(g) * bj for g, aj, bj in zip(self.gens, a, b, strict=True)), self.ff.zero)
-            for ai, bi in zip(a, b, strict=True)
-        )
-
-    def values(self, field: tuple, p: int) -> list[int]:
-        return [int(c(*self.points[p])) % _P if c else 0 for c in field]
-
-    def jacobian_values(self, field: tuple, p: int) -> list[list[int]]:
-        """:math:`\\partial F_i/\\partial\\theta_j` at point ``p`` (mod p)."""
-        pt = self.points[p]
-        return [[int(d(*pt)) % _P if (d := c.diff(g)) else 0 for g in self.gens] for c in field]
-
-    @staticmethod
-    def bracket_values(a: list[int], ja: list[list[int]], b: list[int], jb: list[list[int]]) -> list[int]:
-        """``[a, b]`` at a point from the values and Jacobians there: ``Jb a - Ja b`` (mod p)."""
-        return [
-            (sum(x * y for x, y in zip(rb, a, strict=True)) - sum(x * y for x, y in zip(ra, b, strict=True))) % _P
-            for ra, rb in zip(ja, jb, strict=True)
-        ]
-
-
 def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int = 400) -> LawCount:
     """The number of independent conservation laws of ``flow`` for every value of its data.
 
@@ -293,13 +229,13 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
     fixed = [s for s in data if s in set(flow.spec.constants)]
     sampled = [s for s in data if s not in set(fixed)]
     constants = _point(fixed, rng)
-    exact = all(is_rational_in_atoms(r) for r in flow.rhs)
+    try:
+        return _count_lifted(flow, sampled, fixed, random.Random(seed), max_depth, max_fields)
+    except modp.NotLiftable:
+        pass  # not rational in the state and exponentials of its polynomials: 60-digit values
+    exact = False
     points = [_point(state, rng) for _ in range(3)]
     evaluator = _Evaluator(points, exact)
-    if exact:
-        polys = _PolyFields(state, points)
-        if polys.prepare([r.xreplace(constants) for r in flow.rhs], sampled):
-            return _count_polynomial(flow, polys, sampled, rng, max_depth, max_fields)
 
     def field_for(values: dict) -> list[sp.Expr]:
         sub = {**constants, **values}
@@ -378,70 +314,204 @@ def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Sy
     return echelon.rank
 
 
-def _count_polynomial(
+def _independent(basis: list[list[int]], candidates: list[list[int]]) -> list[int]:
+    """Indices of the candidates that raise the rank, taken greedily in order (one rref over GF(p))."""
+    if not candidates:
+        return []
+    rows = [*basis, *candidates]
+    width = len(rows[0])
+    cols = flint.nmod_mat(len(rows), width, [v for r in rows for v in r], modp.P).transpose()
+    reduced, rank = cols.rref()
+    table = reduced.tolist()
+    pivots = [next(j for j, v in enumerate(table[i]) if int(v)) for i in range(rank)]
+    return [j - len(basis) for j in pivots if j >= len(basis)]
+
+
+def _count_lifted(
     flow: Flow,
-    polys: _PolyFields,
     sampled: list[sp.Symbol],
+    fixed: list[sp.Symbol],
     rng: random.Random,
     max_depth: int,
     max_fields: int,
 ) -> LawCount:
-    """:func:`count_laws` for polynomial fields, with sparse polynomials over GF(p)."""
-    D = len(flow.state)
-    basis: list[tuple] = []
-    echelon = _Echelon()
-    cache: dict[int, tuple[list[list[int]], list[list[list[int]]]]] = {}
+    """:func:`count_laws` on the lifted rational fields over GF(p) (:mod:`theory.symbolic._lie_modp`).
 
-    def at_points(field: tuple) -> tuple[list[list[int]], list[list[list[int]]]]:
-        if id(field) not in cache:
-            cache[id(field)] = (
-                [polys.values(field, p) for p in range(3)],
-                [polys.jacobian_values(field, p) for p in range(3)],
+    One random point :math:`(\\theta_0, E_0)`.  A field is kept when its value there raises the
+    rank of the kept fields' values; a field dependent at the generic point is, generically, a
+    combination of the kept ones with function coefficients, and
+    :math:`[a, \\sum_k f_k b_k] = \\sum_k f_k [a, b_k] + \\sum_k (a\\cdot\\nabla f_k)\\, b_k`, so
+    brackets of kept fields span everything (the involutive closure of the distribution).  The
+    values of a depth's candidate brackets come from the values and Jacobians at the point,
+    :math:`[a, b](\\theta_0) = J_b a - J_a b`, all in one reduction; a bracket is built as a
+    field only when it is kept.
+    """
+    state = list(flow.state)
+    table: dict[sp.Expr, int] = {}
+    for _ in range(64):  # each round adds the generators a conversion met (a tower is finite)
+        try:
+            return _count_with(
+                modp.Lift(state, table), flow, sampled, fixed, random.Random(rng.random()), max_depth, max_fields
             )
-        return cache[id(field)]
+        except modp.Refine as more:
+            table.update(more.updates)
+            rng = random.Random(rng.random())
+    raise modp.NotLiftable("more than 64 rounds of new exponential generators")
 
-    def keep(field: tuple, row: list[int]) -> bool:
-        if echelon.add(row):
-            basis.append(field)
+
+def _count_with(
+    lifted: modp.Lift,
+    flow: Flow,
+    sampled: list[sp.Symbol],
+    fixed: list[sp.Symbol],
+    rng: random.Random,
+    max_depth: int,
+    max_fields: int,
+) -> LawCount:
+    """One attempt of :func:`_count_lifted` with a given generator table."""
+    state = list(flow.state)
+    D = len(state)
+    rhs, values, exp_data = modp.lift(flow.rhs, state, sampled, fixed, rng)
+    point = [rng.randrange(1, modp.P) for _ in range(lifted.n)]
+    in_exp = set(exp_data)
+
+    def draw() -> modp.Field:
+        vals = dict(values)
+        for s in sampled:
+            vals[s] = modp._small(rng, bool(s.is_positive)) if s in in_exp else _rational(rng, bool(s.is_positive))
+        return lifted.field(rhs, vals)
+
+    basis: list[modp.Field] = []
+    rows: list[list[int]] = []  # theta-components of the kept fields at the point
+    full: list[list[int]] = []  # all components (theta and generators)
+    misses = 0
+    while misses < 3 and len(basis) < D:
+        f = draw()
+        if int(f.den(*point)) % modp.P == 0:
+            misses += 1
+            continue
+        v = f.values(point)
+        if _independent(rows, [v[:D]]):
+            basis.append(f)
+            rows.append(v[:D])
+            full.append(v)
+            misses = 0
+        else:
+            misses += 1
+    if all(f.den.is_constant() for f in basis) and lifted.K == 0:
+        return _close_polynomial(lifted, basis, rows, full, point, D, max_depth, max_fields)
+    return _close_by_jets(lifted, basis, rows, full, point, D, max_depth)
+
+
+def _close_polynomial(
+    lifted: modp.Lift,
+    basis: list[modp.Field],
+    rows: list[list[int]],
+    full: list[list[int]],
+    point: list[int],
+    D: int,
+    max_depth: int,
+    max_fields: int,
+) -> LawCount:
+    """Brackets of polynomial fields, built as polynomials when kept: any depth."""
+    level1 = list(range(len(basis)))
+    newest = list(level1)
+    ranks, depth, jac = [len(rows)], 1, {}
+
+    def jacobian(i: int) -> flint.nmod_mat:
+        if i not in jac:
+            table = lifted.jacobian(basis[i], point)
+            jac[i] = flint.nmod_mat(lifted.n, lifted.n, [v for r in table for v in r], modp.P)
+        return jac[i]
+
+    def column(i: int) -> flint.nmod_mat:
+        return flint.nmod_mat(lifted.n, 1, full[i], modp.P)
+
+    added: list[int] = []
+    while depth < max_depth and ranks[-1] < D:
+        pairs, cands = [], []
+        for b in newest:
+            jb, vb = jacobian(b), column(b)
+            for a in level1:
+                if a == b or (b in level1 and b < a):  # [a, b] = -[b, a]
+                    continue
+                value = jb * column(a) - jacobian(a) * vb
+                pairs.append((a, b))
+                cands.append([int(value[i, 0]) for i in range(lifted.n)])
+        kept = _independent(rows, [c[:D] for c in cands])
+        added = []
+        for k in kept:
+            a, b = pairs[k]
+            basis.append(lifted.bracket(basis[a], basis[b]))
+            rows.append(cands[k][:D])
+            full.append(cands[k])
+            added.append(len(basis) - 1)
             if len(basis) > max_fields:
                 raise InvalidArgument(f"the Lie algebra basis exceeds {max_fields} fields; use smaller sizes")
-            return True
-        return False
-
-    def rank_at_point() -> int:
-        e = _Echelon()
-        for f in basis:
-            e.add(at_points(f)[0][0])
-        return e.rank
-
-    misses = 0
-    while misses < 3 and len(basis) < D + 3 * len(sampled) + 3:
-        values = _point(sampled, rng)
-        field = polys.field([values[v] for v in sampled])
-        row = [v for p in range(3) for v in polys.values(field, p)]
-        misses = 0 if any(field) and keep(field, row) else misses + 1
-    level1, newest = list(basis), list(basis)
-    ranks, depth = [rank_at_point()], 1
-    while depth < max_depth and ranks[-1] < D:
-        added = []
-        for a in level1:
-            va, ja = at_points(a)
-            for b in newest:
-                if a is b:
-                    continue
-                vb, jb = at_points(b)
-                # the bracket's values at the three points come from values and Jacobians there;
-                # the bracket itself is built (sparse polynomials) only when it raises the rank
-                row = [v for p in range(3) for v in polys.bracket_values(va[p], ja[p], vb[p], jb[p])]
-                if any(row) and echelon.add(row):
-                    br = polys.bracket(a, b)
-                    basis.append(br)
-                    added.append(br)
-                    if len(basis) > max_fields:
-                        raise InvalidArgument(f"the Lie algebra basis exceeds {max_fields} fields; use smaller sizes")
         depth += 1
-        ranks.append(rank_at_point())
-        if not added or ranks[-1] == ranks[-2]:
+        ranks.append(len(rows))
+        if not added:
             break
         newest = added
-    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis))
+    closed = ranks[-1] == D or depth == 1 or not added
+    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis), closed)
+
+
+def _mat(table: list[list[int]]) -> flint.nmod_mat:
+    return flint.nmod_mat(len(table), len(table[0]), [v for r in table for v in r], modp.P)
+
+
+def _close_by_jets(
+    lifted: modp.Lift,
+    basis: list[modp.Field],
+    rows: list[list[int]],
+    full: list[list[int]],
+    point: list[int],
+    D: int,
+    max_depth: int,
+) -> LawCount:
+    """Brackets of rational fields from their 2-jets at the point: depth 3 at most.
+
+    A depth-2 bracket :math:`c = [a, b]` needs no polynomial: its value is
+    :math:`J_b a - J_a b` and its Jacobian
+    :math:`J_c = H_b[a] + J_b J_a - H_a[b] - J_a J_b`
+    (:math:`H_b[a]_{ij} = \\sum_k \\partial_j\\partial_k b_i\\, a_k`), all at the point; the
+    values of depth-3 brackets :math:`[a, c]` follow.  If depth 3 still raises the rank, the
+    count is reported as not closed (an upper bound).
+    """
+    n = lifted.n
+    level1 = list(range(len(basis)))
+    values = [_mat([[v] for v in vec]) for vec in full]
+    jac = [_mat(lifted.jacobian(f, point)) for f in basis]
+    hess = [[_mat(h) for h in lifted.hessian(f, point)] for f in basis]
+
+    def contract(h: list[flint.nmod_mat], v: flint.nmod_mat) -> flint.nmod_mat:
+        return _mat([[int(x) for x in (hi * v).entries()] for hi in h])
+
+    def select(pairs: list[tuple[int, int]], cands: list[flint.nmod_mat]) -> list[int]:
+        return _independent(rows, [[int(c[i, 0]) for i in range(D)] for c in cands])
+
+    ranks, depth, closed = [len(rows)], 1, True
+    # depth 2
+    pairs = [(a, b) for b in level1 for a in level1 if a < b]
+    cands = [jac[b] * values[a] - jac[a] * values[b] for a, b in pairs]
+    kept = select(pairs, cands)
+    second: list[tuple[flint.nmod_mat, flint.nmod_mat]] = []
+    for k in kept:
+        a, b = pairs[k]
+        rows.append([int(cands[k][i, 0]) for i in range(D)])
+        j_c = contract(hess[b], values[a]) + jac[b] * jac[a] - contract(hess[a], values[b]) - jac[a] * jac[b]
+        second.append((cands[k], j_c))
+    depth, ranks = 2, [*ranks, len(rows)]
+    if second and max_depth >= 3 and ranks[-1] < D:
+        pairs3 = [(a, k) for k in range(len(second)) for a in level1]
+        cands3 = [second[k][1] * values[a] - jac[a] * second[k][0] for a, k in pairs3]
+        kept3 = select(pairs3, cands3)
+        for k in kept3:
+            rows.append([int(cands3[k][i, 0]) for i in range(D)])
+        depth, ranks = 3, [*ranks, len(rows)]
+        closed = not kept3
+    elif second and ranks[-1] < D:
+        closed = False
+    del n
+    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis) + len(second), closed)
