@@ -39,6 +39,7 @@ _PARSE_ONLY: tuple[tuple[str, str], ...] = (
         "tests/architecture/test_arch_corpus_cli.py runs the same commands on a corpus it writes",
     ),
     (r"^theory hierarchy .*--channel gated", "about 10 s, the same code path as the hierarchy line that runs"),
+    (r"^theory hierarchy .*--model transformer", "trains small transformers for minutes (torch extra)"),
 )
 
 

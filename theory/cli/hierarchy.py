@@ -18,10 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "hierarchy",
         help="hierarchical binary latent trees: exact vs Monte Carlo co-occurrence, "
-        "learning order, two-layer toy model",
+        "learning order, two-layer toy model or a JoMA-style transformer",
         description="Build a hierarchical binary latent tree, compare the exact "
         "co-occurrence P(y_l=1|y_m=1) with Monte Carlo and the closed forms, print the "
-        "predicted learning order and the per-layer scores of a two-layer toy model.",
+        "predicted learning order and the per-layer scores of a two-layer toy model or "
+        "(--model transformer) of a small multilayer transformer, as in JoMA's Table 1.",
     )
     p.add_argument("--depth", type=int, default=3, help="edges from root to tokens (default 3)")
     p.add_argument("--branching", type=int, default=2, help="children per node (default 2)")
@@ -34,6 +35,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--toy-runs", type=int, default=3, metavar="R", help="toy seeds S..S+R-1, 0 skips (default: %(default)s)"
     )
     p.add_argument("--toy-steps", type=int, default=800, metavar="K", help="toy Adam steps (default: %(default)s)")
+    p.add_argument(
+        "--model",
+        choices=("toy", "transformer"),
+        default="toy",
+        help="model scored against the latents: the NumPy toy MLP, or a JoMA-style transformer "
+        "(needs the torch extra) (default: %(default)s)",
+    )
+    p.add_argument(
+        "--data",
+        choices=("hblt", "combination"),
+        default="hblt",
+        help="transformer data: the tree above, or the JoMA code's combination data "
+        "(99 tokens, 10 and 20 latents, D labels, fan-in 3) (default: %(default)s)",
+    )
+    p.add_argument(
+        "--tf-runs", type=int, default=2, metavar="R", help="transformer seeds S..S+R-1 (default: %(default)s)"
+    )
+    p.add_argument(
+        "--tf-steps", type=int, default=600, metavar="K", help="transformer Adam steps (default: %(default)s)"
+    )
+    p.add_argument("--tf-layers", type=int, default=3, metavar="N", help="transformer blocks (default: %(default)s)")
+    p.add_argument("--tf-width", type=int, default=64, metavar="W", help="transformer width d (default: %(default)s)")
+    p.add_argument(
+        "--objective",
+        choices=("label", "next-token", "mlm"),
+        default="label",
+        help="transformer objective: the label from the last position (the paper's code), "
+        "next-token, or masked-LM (default: %(default)s)",
+    )
+    p.add_argument(
+        "--ablation",
+        action="store_true",
+        help="also run the transformer ablation table (data, depth, objective, pooling, "
+        "training length, embedding, toy vs transformer; slow: about 10 min of CPU per seed) (default: off)",
+    )
     p.add_argument("--plot", metavar="DIR", default=None, help="write hierarchy-scores.{json,png,pdf}")
     add_json_flag(p)
     p.set_defaults(run=_run)
@@ -43,6 +79,7 @@ def _run(args: argparse.Namespace) -> Result:
     from ..hierarchy.figure import attach_figure
     from ..hierarchy.report import HierarchyConfig, hierarchy_report, render_text
     from ..hierarchy.toy import ToyConfig
+    from ..hierarchy.transformer import TransformerConfig
 
     config = HierarchyConfig(
         rho=args.rho,
@@ -52,6 +89,14 @@ def _run(args: argparse.Namespace) -> Result:
         seed=args.seed,
         toy_runs=args.toy_runs,
         toy_config=ToyConfig(steps=args.toy_steps),
+        model=args.model,
+        data=args.data,
+        transformer_runs=args.tf_runs,
+        transformer_config=TransformerConfig(
+            steps=args.tf_steps, layers=args.tf_layers, d_model=args.tf_width, objective=args.objective
+        ),
+        ablation=args.ablation,
+        progress=True,
     )
     report = hierarchy_report(args.depth, args.branching, config)
     notes: tuple[str, ...] = ()

@@ -25,10 +25,13 @@ from .._config import configure
 from ..errors import InvalidArgument
 from ..numeric.compile import compile_expression
 from .closed_form import H_L, H_M, P_LCA, RHO, cooccurrence_closed_form, general_closed_form
+from .combination import CombinationHierarchy, build_combination
 from .cooccurrence import PairTable, pair_table
 from .order import lca_monotonicity, predicted_order
 from .sampling import cooccurrence_estimate, max_z_score, sample
 from .toy import ToyConfig, train_toy
+from .transformer import TransformerConfig
+from .transformer_study import render_ablation, render_section, run_ablation, transformer_section
 from .tree import LatentTree, build_tree
 
 __all__ = [
@@ -174,6 +177,20 @@ class HierarchyConfig:
         Toy-model runs (0: skip).
     toy_config : ToyConfig, optional
         Settings of each toy run (default: ``ToyConfig()``).
+    model : {"toy", "transformer"}
+        Which model is trained and scored against the latents (the transformer needs torch).
+    data : {"hblt", "combination"}
+        Transformer data: the tree above, or the JoMA code's combination data (99 tokens,
+        10 and 20 latents, ``classes`` labels, fan-in 3; :mod:`theory.hierarchy.combination`).
+    transformer_runs : int
+        Transformer seeds ``seed .. seed + transformer_runs - 1``.
+    transformer_config : TransformerConfig, optional
+        Settings of each transformer run (default: ``TransformerConfig()``).
+    ablation : bool
+        Also run :func:`theory.hierarchy.transformer_study.run_ablation` over the same seeds
+        (minutes; needs torch).
+    progress : bool
+        tqdm progress bars on stderr for the transformer runs.
     """
 
     rho: float = 0.8
@@ -183,6 +200,12 @@ class HierarchyConfig:
     seed: int = 0
     toy_runs: int = 3
     toy_config: ToyConfig | None = None
+    model: str = "toy"
+    data: str = "hblt"
+    transformer_runs: int = 2
+    transformer_config: TransformerConfig | None = None
+    ablation: bool = False
+    progress: bool = False
 
 
 def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None = None, **changes: Any) -> dict:
@@ -201,14 +224,24 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
     -------
     dict
         JSON-able; keys ``tree``, ``monte_carlo``, ``closed_form``, ``order``,
-        ``lca_monotonicity``, ``toy``, ``checks``, ``ok``.
+        ``lca_monotonicity``, ``toy``, ``transformer`` and ``ablation`` (``None`` unless
+        asked for), ``checks``, ``ok``.
     """
     cfg = configure(HierarchyConfig, config, changes)
     rho, channel, classes, samples, seed = cfg.rho, cfg.channel, cfg.classes, cfg.samples, cfg.seed
     toy_runs, toy_config = cfg.toy_runs, cfg.toy_config
     if isinstance(toy_runs, bool) or not isinstance(toy_runs, int) or toy_runs < 0:
         raise InvalidArgument(f"expected toy_runs >= 0 (--toy-runs), got toy_runs={toy_runs!r}")
+    if cfg.model not in ("toy", "transformer"):
+        raise InvalidArgument(f"unknown model {cfg.model!r}; expected 'toy' or 'transformer'")
+    if cfg.data not in ("hblt", "combination"):
+        raise InvalidArgument(f"unknown data {cfg.data!r}; expected 'hblt' or 'combination'")
+    n_tf = cfg.transformer_runs
+    if isinstance(n_tf, bool) or not isinstance(n_tf, int) or n_tf < 1:
+        raise InvalidArgument(f"expected transformer_runs >= 1 (--tf-runs), got transformer_runs={n_tf!r}")
     tree = build_tree(depth, branching, rho=rho, channel=channel, classes=classes)
+    if cfg.model == "transformer" and cfg.data == "hblt" and tree.height < 2:
+        raise InvalidArgument("the transformer needs latent levels: use --depth 2 or more (or --data combination)")
     table = pair_table(tree)
     draws = sample(tree, samples, seed=seed)
     mc = monte_carlo_check(table.cond, draws.tokens)
@@ -217,7 +250,9 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
     groups = _groups_with_mc(tree, table, estimate, counts)
     mono = lca_monotonicity(table)
     toy: dict = {"runs": [], "note": "toy MLP on bags of tokens, not the paper's transformer"}
-    if toy_runs > 0 and tree.height >= 2:
+    if cfg.model == "transformer":
+        toy["note"] = "no toy run: --model transformer"
+    elif toy_runs > 0 and tree.height >= 2:
         runs = [train_toy(tree, seed=seed + i, config=toy_config) for i in range(toy_runs)]
         toy["runs"] = [r.as_dict() for r in runs]
         toy["levels"] = list(runs[0].levels)
@@ -227,6 +262,18 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
         toy["association"] = _association_summary(runs)
     elif toy_runs > 0:
         toy["note"] = "no toy run: depth 1 has no latent level"
+    transformer = None
+    seeds = tuple(range(seed, seed + n_tf))
+    if cfg.model == "transformer":
+
+        def data_for_seed(s: int) -> LatentTree | CombinationHierarchy:
+            # the combination structure is drawn with each run's seed, as in the ablation
+            return build_combination(99, (10, 20, classes), (3, 3, 3), seed=s) if cfg.data == "combination" else tree
+
+        transformer = transformer_section(data_for_seed, seeds, cfg.transformer_config, progress=cfg.progress)
+    ablation = None
+    if cfg.ablation:
+        ablation = run_ablation(seeds, cfg.transformer_config, toy=toy_config, progress=cfg.progress)
     checks = {
         "monte_carlo": mc["pass"],
         "closed_form": closed["pass"],
@@ -241,6 +288,8 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
         "order": groups,
         "lca_monotonicity": mono,
         "toy": toy,
+        "transformer": transformer,
+        "ablation": ablation,
         "checks": checks,
         "ok": all(checks.values()),
     }
@@ -296,5 +345,9 @@ def render_text(report: dict) -> str:
             f"{assoc['measured_order']} vs predicted {assoc['predicted_order']}: "
             + ("matches" if assoc["matches_prediction"] else "does NOT match")
         )
+    if report.get("transformer"):
+        lines.extend(render_section(report["transformer"]))
+    if report.get("ablation"):
+        lines.extend(render_ablation(report["ablation"]))
     lines.append("verdict: " + ("all checks pass" if report["ok"] else "SOME CHECK FAILED"))
     return "\n".join(lines)
