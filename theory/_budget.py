@@ -20,6 +20,7 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ __all__ = [
     "current",
     "format_bytes",
     "format_seconds",
+    "handed_over",
     "limits_set",
     "parse_bytes",
     "parse_seconds",
@@ -168,18 +170,18 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
 
     Uses ``SIGALRM`` (the interrupt is delivered between Python bytecodes, so a long SymPy
     call is stopped; a single long C call is stopped when it returns).  Outside the main
-    thread, or where ``SIGALRM`` does not exist, the block runs unbounded.  Nested limits keep
-    the tighter one.
+    thread, or where ``SIGALRM`` does not exist, the block runs unbounded.  A limit nested in
+    another gets at most the time the outer one has left; the outer one resumes afterwards
+    with what remains of it.
     """
     limit = current().max_seconds if seconds is None else seconds
     usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
     if not usable or not math.isfinite(limit):
         yield
         return
-    previous_left = signal.getitimer(signal.ITIMER_REAL)[0]
-    if previous_left and previous_left < limit:  # an outer, tighter limit stays in force
-        yield
-        return
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+    effective = min(limit, outer_left) if outer_left else limit
+    start = time.monotonic()
 
     def _expire(signum: int, frame: object) -> None:
         raise TimeBudgetExceeded(
@@ -188,11 +190,32 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
         )
 
     old = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    signal.setitimer(signal.ITIMER_REAL, max(effective, 1e-3))
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-        if previous_left:
-            signal.setitimer(signal.ITIMER_REAL, previous_left)
+        if outer_left:
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - start), 1e-3))
+
+
+@contextlib.contextmanager
+def handed_over() -> Iterator[float]:
+    """Pause an enclosing :func:`time_limit` and yield the seconds it had left.
+
+    For a loop that budgets its items itself (``prove --all``: an item past the time left becomes
+    a ``timeout`` row and the loop still reports the others).  The enclosing limit resumes
+    afterwards with what remains.
+    """
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    left = signal.getitimer(signal.ITIMER_REAL)[0] if usable else 0.0
+    if not left:
+        yield current().max_seconds
+        return
+    start = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        yield left
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - start), 1e-3) + 5.0)

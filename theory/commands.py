@@ -11,7 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .catalogue import get, prove_theorem, theorems
@@ -39,9 +40,24 @@ def catalogue_rows() -> list[dict]:
     return [{"name": t.name, "kind": t.kind, "expected": t.expected, "summary": t.summary} for t in theorems()]
 
 
-def _prove_one(name: str, latex: bool) -> tuple[dict, str | None]:
+def _prove_one(name: str, latex: bool, seconds: float | None = None) -> tuple[dict, str | None]:
+    """One entry's outcome row (and LaTeX), or a ``timeout`` row when it runs past ``seconds``."""
+    from . import _budget
+
     theorem = get(name)
-    return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
+    t0 = time.perf_counter()
+    try:
+        with _budget.time_limit(seconds, f"proving {name}"):
+            return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
+    except TimeoutError:
+        row = {
+            "name": name, "verdict": "timeout", "expected": theorem.expected, "statement": theorem.statement,
+            "residual": None, "counterexample": None, "method": "none", "sizes": "",
+            "seconds": time.perf_counter() - t0, "ok": False,
+            "note": "stopped: the time budget ran out during this proof; "
+            "raise it with --max-seconds",
+        }
+        return row, None
 
 
 def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None, jobs: int | None = None) -> list[dict]:
@@ -52,15 +68,30 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     """
     from ._io import atomic_write_text, ensure_dir  # loads NumPy: not on `theory list`'s path
 
+    from . import _budget
+    from ._progress import Progress
+
     chosen = [t.name for t in theorems()] if names is None else [get(n).name for n in names]
     latex = latex_dir is not None
     directory = ensure_dir(latex_dir) if latex_dir is not None else None
     workers = min(len(chosen), jobs or os.cpu_count() or 1)
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_prove_one, chosen, [latex] * len(chosen)))
-    else:
-        results = [_prove_one(n, latex) for n in chosen]
+    by_name: dict[str, tuple[dict, str | None]] = {}
+    # the command's time budget is shared out here: an entry past what is left becomes a `timeout` row
+    with _budget.handed_over() as left, Progress(len(chosen), "prove", unit="theorem") as meter:
+        deadline = time.monotonic() + left
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = {pool.submit(_prove_one, n, latex, left): n for n in chosen}
+                for future in as_completed(futures):
+                    by_name[futures[future]] = future.result()
+                    meter.set(f"{futures[future]}: {by_name[futures[future]][0]['verdict']}")
+                    meter.update()
+        else:
+            for n in chosen:
+                by_name[n] = _prove_one(n, latex, max(deadline - time.monotonic(), 1e-3))
+                meter.set(f"{n}: {by_name[n][0]['verdict']}")
+                meter.update()
+    results = [by_name[n] for n in chosen]
     if directory is not None:
         for name, (_, text) in zip(chosen, results, strict=True):
             atomic_write_text(directory / f"{name}.tex", text or "")
@@ -88,7 +119,15 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
     """
     from .checks.catalogue_oracle import check_names  # NumPy/SciPy oracle: loaded only when checking
 
-    results = check_names(None if names is None else list(names), seed=seed, starts=starts)
+    from ._progress import progress
+    from .catalogue import get as _get
+    from .checks.catalogue_oracle import check_starts
+
+    chosen = list(theorems()) if names is None else [_get(n) for n in names]
+    if len(chosen) == 1:
+        results = check_names([chosen[0].name], seed=seed, starts=starts)
+    else:
+        results = [check_starts(t, starts=starts, seed=seed) for t in progress(chosen, desc="check", unit="theorem")]
     return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
 
 

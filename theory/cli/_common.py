@@ -141,6 +141,7 @@ def guarded(args: argparse.Namespace, name: str) -> Iterator[_Outcome]:
         with (
             _budget.limits_set(getattr(args, "max_memory", None), getattr(args, "max_seconds", None)),
             _progress.quiet(True) if getattr(args, "quiet", False) else contextlib.nullcontext(),
+            _budget.time_limit(None, prog),
         ):
             yield outcome
     except TheoryError as exc:
