@@ -30,10 +30,12 @@ __all__ = [
     "check_output_dir",
     "check_writable",
     "ensure_dir",
+    "load_npz",
     "sweep_stale_temps",
 ]
 
 _SUFFIX = ".tmp"
+MAX_ZIP_RATIO = 200  #: largest accepted expansion of an .npz member above 64 MiB (random floats compress < 2x)
 _NAME_MAX = 255  #: longest file name component on Linux/macOS file systems
 
 
@@ -46,8 +48,7 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidArgument(f"cannot create output directory {_short(p)}: {_why(exc)}") from exc
-    if not os.access(p, os.W_OK | os.X_OK):
-        raise InvalidArgument(f"output directory {_short(p)} is not writable; choose another one")
+    _probe(p)
     return p
 
 
@@ -70,9 +71,19 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise InvalidArgument(f"directory {_short(parent)} for output {p.name!r} does not exist; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InvalidArgument(f"directory {_short(parent)} is not writable; choose another output path")
+    _probe(parent)
     return p
+
+
+def _probe(directory: Path) -> None:
+    """Create and remove a temporary file in ``directory``: the only test of writability that also
+    holds for root, read-only mounts and pseudo file systems (``os.access`` says yes to root)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".probe.{os.getpid()}.", suffix=_SUFFIX, dir=directory)
+    except OSError as exc:
+        raise InvalidArgument(f"directory {_short(directory)} is not writable ({_why(exc)}); choose another output path") from exc
+    os.close(fd)
+    _unlink(tmp)
 
 
 def check_output_dir(path: str | os.PathLike[str]) -> Path:
@@ -88,14 +99,14 @@ def check_output_dir(path: str | os.PathLike[str]) -> Path:
     if p.exists():
         if not p.is_dir():
             raise InvalidArgument(f"output path {_short(p)} exists and is not a directory; pass a directory")
-        if not os.access(p, os.W_OK | os.X_OK):
-            raise InvalidArgument(f"output directory {_short(p)} is not writable; choose another one")
+        _probe(p)
         return p
     existing = p.absolute().parent
     while not existing.exists():
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise InvalidArgument(f"cannot create output directory {_short(p)}: {_short(existing)} is not writable")
+    if not existing.is_dir():
+        raise InvalidArgument(f"cannot create output directory {_short(p)}: {_short(existing)} is not a directory")
+    _probe(existing)
     return p
 
 
@@ -177,6 +188,68 @@ def _short(p: Path) -> str:
 
 def _why(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
+
+
+def load_npz(path: str | os.PathLike[str], *, what: str = "array file") -> dict[str, np.ndarray]:
+    """Load an ``.npz`` safely: every header is read and checked before any data is.
+
+    Refused with one line naming the file (:class:`InvalidArgument`): a missing, empty or
+    non-zip file (a renamed text file), a corrupt archive, a member that is not a ``.npy``
+    array or holds Python objects (pickles are never loaded), a header whose shape and dtype
+    disagree with the member's stored size (corrupt, or lying about its size), a member whose
+    compression ratio exceeds :data:`MAX_ZIP_RATIO` above 64 MiB (a zip bomb), and arrays whose
+    total size exceeds the memory budget (:func:`theory._budget.check`, ``--max-memory``).
+    """
+    import zipfile
+
+    from . import _budget
+
+    p = Path(path)
+    name = repr(p.name if len(p.name) <= 80 else p.name[:60] + "...")
+    if not p.exists():
+        raise InvalidArgument(f"{what} {name} not found; check the path")
+    if not p.is_file():
+        raise InvalidArgument(f"{what} {name} is not a file (a directory?); pass an .npz file")
+    if p.stat().st_size == 0:
+        raise InvalidArgument(f"{what} {name} is empty; pass an .npz written by numpy.savez")
+    if not zipfile.is_zipfile(p):
+        raise InvalidArgument(f"{what} {name} is not an .npz (zip) archive; was another file renamed? "
+                              "pass a file written by numpy.savez")
+    total = 0
+    try:
+        with zipfile.ZipFile(p) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy"):
+                    raise InvalidArgument(f"{what} {name} holds {info.filename!r}, which is not a .npy array")
+                if info.file_size > 2**26 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+                    raise InvalidArgument(
+                        f"{what} {name}: member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}"
+                        f"-fold to {_budget.format_bytes(info.file_size)} (a zip bomb?); refusing to load it"
+                    )
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                              else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = header(fh, max_header_size=10_000)
+                    header_len = fh.tell()
+                if dtype.hasobject:
+                    raise InvalidArgument(f"{what} {name}: {info.filename!r} holds Python objects; "
+                                          "only numeric arrays are read (pickles are never loaded)")
+                nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if nbytes != info.file_size - header_len:
+                    raise InvalidArgument(
+                        f"{what} {name}: {info.filename!r} claims shape {shape} ({_budget.format_bytes(nbytes)}) "
+                        f"but stores {_budget.format_bytes(info.file_size - header_len)}; the file is corrupt"
+                    )
+                total += nbytes
+            _budget.check(f"loading {what} {name}", memory=2.0 * total, detail="its arrays' headers, twice for a copy")
+            with np.load(p, allow_pickle=False) as z:
+                return {key: z[key] for key in z.files}
+    except InvalidArgument:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError) as exc:
+        raise InvalidArgument(f"{what} {name} is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:120]}); "
+                              "write it again with numpy.savez") from exc
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

@@ -43,6 +43,7 @@ from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from ..errors import InvalidArgument
 from .rollout import residual_mix
+from ._budgets import flow_budget
 
 __all__ = [
     "SCALE",
@@ -316,8 +317,8 @@ def attention_flow(
         cap = np.asarray(attn, dtype=np.float64)
         if cap.ndim != 3 or cap.shape[1] != cap.shape[2]:
             raise InvalidArgument(f"capacities must have shape (L, n, n), got {cap.shape}")
-        if np.any(cap < 0) or np.any(cap.sum(axis=-1) > 1 + 1e-6):
-            raise InvalidArgument("capacities must be >= 0 with row sums <= 1 (int32 scaling)")
+        if not np.all(np.isfinite(cap)) or np.any(cap < 0) or np.any(cap.sum(axis=-1) > 1 + 1e-6):
+            raise InvalidArgument("capacities must be finite, >= 0 with row sums <= 1 (int32 scaling)")
     else:
         cap = residual_mix(attn, residual=residual)
     n_layers, n = cap.shape[0], cap.shape[-1]
@@ -332,6 +333,7 @@ def attention_flow(
             raise InvalidArgument(f"{name} positions must lie in 0..{n - 1}, got {pos}")
     if tol < 0 or workers < 1:
         raise InvalidArgument(f"need tol >= 0 and workers >= 1, got tol={tol}, workers={workers}")
+    flow_budget(cap.shape[0], n, len(outs), len(ins))
     t0 = time.perf_counter()
     workers = min(workers, len(outs), os.cpu_count() or 1)
     if workers == 1:

@@ -33,7 +33,7 @@ from ..errors import TheoryError
 __all__ = ["add_common_options", "check_outputs", "finite_float", "guarded", "seed"]
 
 _SEED_MAX = 2**32 - 1
-_FILE_OPTIONS = ("save", "outputs")  #: options that always name a file
+_FILE_OPTIONS = ("save",)  #: options that always name a file
 _DIR_OPTIONS = ("plot", "latex")  #: options that always name a directory
 
 

@@ -139,6 +139,22 @@ class JomaSimulationConfig:
     n_points: int = 101
 
 
+def _check_budget(model: str, M: int, K: int, N: int, n_points: int) -> None:
+    """Refuse sizes whose product would not fit the memory/time budget (:mod:`theory._budget`).
+
+    Peak memory: the right-hand side forms an ``N x M x K`` tensor (samples x tokens x hidden)
+    plus ``N x M`` data and ``n_points`` saved states of size ``K*M + K + M``; a DOP853 run
+    takes at least ~100 right-hand side evaluations, each ~10 passes over that tensor.
+    """
+    from .. import _budget
+
+    state = K * M + K + M
+    memory = 8.0 * (3 * N * M * K + 4 * N * M + (n_points + 16) * state)
+    seconds = 100 * 10 * N * M * K / _budget.FLOPS
+    _budget.check(f"simulate {model}", memory=memory, seconds=seconds,
+                  detail=f"samples*tokens*hidden = {N}*{M}*{K}", reduce="--tokens, --hidden or --samples")
+
+
 def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **changes: Any) -> Simulation:
     """Simulate the gradient flow of a JoMA block (squared loss) on random simplex data.
 
@@ -178,6 +194,7 @@ def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **chan
     eta_w, eta_z = _positive_float("eta_w", eta_w), _positive_float("eta_z", eta_z)
     init_scale = _positive_float("init_scale", init_scale)
     attention = model.removeprefix("joma-")
+    _check_budget(model, M, K, N, n_points)
     t0 = time.perf_counter()
     flow = _compiled(attention, activation)
     t_compile = time.perf_counter() - t0
