@@ -5,7 +5,8 @@ Every command that can run longer than a few seconds reports through :func:`prog
 stderr, so ``--json`` on stdout stays clean.  On a terminal it is a :mod:`tqdm` bar with
 tqdm's estimate of the remaining time; when stderr is not a terminal (a log file, CI) the same
 meter (``tqdm.format_meter``) is written as plain lines, at most one every
-:data:`LINE_INTERVAL` seconds plus the last; with ``--quiet`` (or :func:`quiet`, or
+:data:`LINE_INTERVAL` seconds plus the last (a meter that finishes within the first interval
+writes nothing, so short loops stay silent); with ``--quiet`` (or :func:`quiet`, or
 ``THEORY_QUIET=1``) nothing is written.
 """
 
@@ -68,6 +69,7 @@ class Progress:
         self._start = time.monotonic()
         self._last = self._start
         self._postfix = ""
+        self._printed = False
         if is_quiet():
             return
         try:
@@ -87,7 +89,8 @@ class Progress:
             self._bar.update(n)
         elif self._plain:
             now = time.monotonic()
-            if now - self._last >= LINE_INTERVAL or (self.total is not None and self.n >= self.total):
+            finished = self.total is not None and self.n >= self.total
+            if now - self._last >= LINE_INTERVAL or (finished and self._printed):
                 self._last = now
                 self._line()
 
@@ -103,6 +106,7 @@ class Progress:
         meter = tqdm.format_meter(self.n, self.total, time.monotonic() - self._start, prefix=self.desc,
                                   unit=self.unit, ncols=0)
         extra = f" {self._postfix}" if self._postfix else ""
+        self._printed = True
         sys.stderr.write(" ".join(meter.split()) + extra + "\n")
         sys.stderr.flush()
 
@@ -111,7 +115,7 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self._plain and self.n and (self.total is None or self.n < self.total):
+        elif self._plain and self._printed and (self.total is None or self.n < self.total):
             self._line()
         self._plain = False
 

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,12 +138,16 @@ def guarded(args: argparse.Namespace, name: str) -> Iterator[_Outcome]:
     old_term = None
     with contextlib.suppress(ValueError):  # not the main thread: leave SIGTERM alone
         old_term = signal.signal(signal.SIGTERM, _sigterm)
+    caught: list[warnings.WarningMessage] = []
     try:
         with (
+            warnings.catch_warnings(record=True) as caught_now,
             _budget.limits_set(getattr(args, "max_memory", None), getattr(args, "max_seconds", None)),
             _progress.quiet(True) if getattr(args, "quiet", False) else contextlib.nullcontext(),
             _budget.time_limit(None, prog),
         ):
+            warnings.simplefilter("default")
+            caught = caught_now
             yield outcome
     except TheoryError as exc:
         sys.stderr.write(f"{prog}: error: {_one_line(exc)}\n")
@@ -175,3 +180,7 @@ def guarded(args: argparse.Namespace, name: str) -> Iterator[_Outcome]:
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
+    if caught and outcome.code in (0, 1):  # one note, not a wall of NumPy warnings; an error line stays alone
+        first = " ".join(str(caught[0].message).split())[:120]
+        more = f" and {len(caught) - 1} more" if len(caught) > 1 else ""
+        sys.stderr.write(f"note: {caught[0].category.__name__}: {first}{more} (results are reported as they are)\n")

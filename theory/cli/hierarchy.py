@@ -6,7 +6,9 @@ Parses arguments and prints; the work is in :mod:`theory.hierarchy.report`.
 from __future__ import annotations
 
 import argparse
+import math
 
+from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
 
 # The hierarchy package (SymPy, SciPy, networkx) is imported when the command runs, so
@@ -39,11 +41,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run)
 
 
+def _budget_check(args: argparse.Namespace) -> None:
+    """Memory and time of ``hierarchy`` from all its sizes together (:mod:`theory._budget`).
+
+    ``tokens = branching**depth`` leaves; Monte Carlo holds ``samples x tokens`` draws and the
+    pair table ``(tokens * classes)**2`` entries; each toy Adam step costs ~2e5 operations per
+    token (calibrated: the defaults take ~20 s).
+    """
+    from .. import _budget
+
+    for name, value in {"--depth": args.depth, "--branching": args.branching, "--classes": args.classes,
+                        "--samples": args.samples, "--toy-steps": args.toy_steps}.items():
+        if value < 1:
+            raise InvalidArgument(f"{name} must be a positive integer, got {value}")
+    if args.toy_runs < 0:
+        raise InvalidArgument(f"--toy-runs must be 0 or more, got {args.toy_runs}")
+    if args.depth * math.log2(max(args.branching, 2)) > 40:
+        raise InvalidArgument(f"a tree of depth {args.depth} and branching {args.branching} has over 2**40 leaves")
+    tokens = args.branching**args.depth
+    memory = 8.0 * (4 * args.samples * tokens + 4 * (tokens * args.classes) ** 2)
+    seconds = (20.0 * args.samples * tokens + 2e5 * args.toy_runs * args.toy_steps * tokens) / _budget.FLOPS
+    _budget.check("hierarchy", memory=memory, seconds=seconds,
+                  detail=f"{tokens} tokens, {args.samples} samples, {args.toy_runs} toy runs x {args.toy_steps} steps",
+                  reduce="--depth, --branching, --samples, --toy-runs or --toy-steps")
+
+
 def _run(args: argparse.Namespace) -> Result:
     from ..hierarchy.figure import attach_figure
     from ..hierarchy.report import HierarchyConfig, hierarchy_report, render_text
     from ..hierarchy.toy import ToyConfig
 
+    _budget_check(args)
     config = HierarchyConfig(
         rho=args.rho,
         channel=args.channel,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 
+from .._progress import progress
 from .._config import configure
 from ..errors import InvalidArgument
 from ..numeric.compile import compile_expression
@@ -218,7 +219,10 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
     mono = lca_monotonicity(table)
     toy: dict = {"runs": [], "note": "toy MLP on bags of tokens, not the paper's transformer"}
     if toy_runs > 0 and tree.height >= 2:
-        runs = [train_toy(tree, seed=seed + i, config=toy_config) for i in range(toy_runs)]
+        runs = [
+            train_toy(tree, seed=seed + i, config=toy_config)
+            for i in progress(range(toy_runs), desc="hierarchy toy runs", unit="run")
+        ]
         toy["runs"] = [r.as_dict() for r in runs]
         toy["levels"] = list(runs[0].levels)
         for key in ("score_init", "score_trained", "score_shuffled"):
