@@ -211,9 +211,9 @@ def load_npz(path: str | os.PathLike[str], *, what: str = "array file") -> dict[
     if not p.is_file():
         raise InvalidArgument(f"{what} {name} is not a file (a directory?); pass an .npz file")
     if p.stat().st_size == 0:
-        raise InvalidArgument(f"{what} {name} is empty; pass an .npz written by numpy.savez")
+        raise InvalidArgument(f"cannot read {what} {name}: it is empty; pass an .npz written by numpy.savez")
     if not zipfile.is_zipfile(p):
-        raise InvalidArgument(f"{what} {name} is not an .npz (zip) archive; was another file renamed? "
+        raise InvalidArgument(f"cannot read {what} {name}: it is not an .npz (zip) archive (another file renamed?); "
                               "pass a file written by numpy.savez")
     total = 0
     try:
@@ -248,7 +248,7 @@ def load_npz(path: str | os.PathLike[str], *, what: str = "array file") -> dict[
     except InvalidArgument:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError) as exc:
-        raise InvalidArgument(f"{what} {name} is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:120]}); "
+        raise InvalidArgument(f"cannot read {what} {name}: it is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:120]}); "
                               "write it again with numpy.savez") from exc
 
 

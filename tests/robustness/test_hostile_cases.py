@@ -35,7 +35,7 @@ CASES: list[tuple[list[str], str, str]] = [
      "--max-memory"),
     (["lu", "sst", "--data", "sst2", "--pad-to", "100000000"], "error", "--max-"),
     (["lu", "sst", "--data", "sst2", "--d", "100000000"], "error", "--max-"),
-    (["compare-arch", "layers=2,heads=2,d_head=8", "--context", "1e15"], "result", ""),
+    (["compare-arch", "layers=2,heads=2,d_head=8", "--context", "1e15"], "error", "--max-memory"),
     (["attention-flow", "--synthetic", "full", "--n", "4096", "--layers", "1000", "--heads", "1000"], "error",
      "--max-"),
     (["attention-flow", "huge_header.npz"], "error", "huge_header.npz"),
