@@ -4,7 +4,11 @@
 functions the ``theory`` sub-commands call), saves each step's JSON record as
 ``OUT/STEP.json`` (what ``theory COMMAND --json`` prints for the step's ``command``) and
 writes ``OUT/summary.json`` listing every step with its status, exit code, duration and the
-files it wrote.  Every file is written atomically.  The SST step is reported as skipped,
+files it wrote.  Every file is written atomically.  A run first replaces ``summary.json`` by a
+``"status": "running", "ok": false`` record and writes the final one only at the end, so a
+killed run never leaves an ``ok`` summary beside partial output; ``OUT/manifest.json`` maps
+every file to the run id (and step) that wrote it, updated as each step finishes; temporary
+files of an earlier killed run are swept at the start.  The SST step is reported as skipped,
 never faked, when the SST data directory is missing.
 
 The CLI ``theory reproduce`` only parses its flags, calls :func:`reproduce` and prints the
@@ -13,7 +17,9 @@ summary; this module never touches the CLI.
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +160,7 @@ class ReproduceSummary:
 
     out: str
     steps: tuple[StepRecord, ...] = field(default=())
+    run_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -161,8 +168,9 @@ class ReproduceSummary:
         return all(s.ok for s in self.steps)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: ``out``, ``steps`` (rows) and ``ok``."""
-        return {"out": self.out, "steps": [s.as_dict() for s in self.steps], "ok": self.ok}
+        """JSON-ready summary: ``out``, ``run_id``, ``status`` (``complete``), ``steps`` (rows) and ``ok``."""
+        return {"out": self.out, "run_id": self.run_id, "status": "complete",
+                "steps": [s.as_dict() for s in self.steps], "ok": self.ok}
 
 
 # ----------------------------------------------------------------------------- the steps
@@ -358,7 +366,7 @@ def reproduce(
     InvalidArgument
         An unknown step name, or an output directory that cannot be created.
     """
-    from ._io import atomic_write_json, ensure_dir
+    from ._io import atomic_write_json, ensure_dir, sweep_stale_temps
 
     known = [s.name for s in STEPS]
     unknown = [n for n in steps or () if n not in known]
@@ -366,14 +374,51 @@ def reproduce(
         raise InvalidArgument(f"unknown step(s) {', '.join(map(repr, unknown))}; expected some of: {', '.join(known)}")
     directory = ensure_dir(out_dir)
     sst_dir = Path(sst) if sst is not None else DEFAULT_SST
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    for sub in (directory, directory / "latex", directory / "figures"):
+        sweep_stale_temps(sub)  # temporary files of a killed earlier run
+    # a killed run must never leave an `ok` summary beside its partial output: the old summary is
+    # replaced first by one that says this run is in progress (ok: false)
+    atomic_write_json(directory / "summary.json", _running(str(directory), run_id))
+    manifest = _load_manifest(directory)
     records: list[StepRecord] = []
     for step in STEPS:
         if steps is not None and step.name not in steps:
             continue
         record = _run_step(step, directory, sst_dir)
         records.append(record)
+        for f in record.files:  # which run wrote which file, updated as each step finishes
+            manifest[_relative(f, directory)] = {"run_id": run_id, "step": step.name}
+        atomic_write_json(directory / MANIFEST, {"files": manifest, "last_run_id": run_id})
         if progress is not None:
             progress(record)
-    summary = ReproduceSummary(str(directory), tuple(records))
+    summary = ReproduceSummary(str(directory), tuple(records), run_id)
     atomic_write_json(directory / "summary.json", summary.as_dict())
     return summary
+
+
+#: The manifest of an output directory: every file with the run (and step) that wrote it.
+MANIFEST = "manifest.json"
+
+
+def _running(out: str, run_id: str) -> dict[str, Any]:
+    return {"out": out, "run_id": run_id, "status": "running", "ok": False,
+            "note": "this run has not finished (or was killed); see manifest.json for the files it wrote"}
+
+
+def _load_manifest(directory: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads((directory / MANIFEST).read_text())
+        files = data.get("files", {})
+        return dict(files) if isinstance(files, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _relative(path: str, directory: Path) -> str:
+    try:
+        return str(Path(path).relative_to(directory))
+    except ValueError:
+        return str(path)
