@@ -15,17 +15,19 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-__all__ = ["LINE_INTERVAL", "Progress", "is_quiet", "progress", "quiet", "say"]
+__all__ = ["LINE_INTERVAL", "Progress", "heartbeat", "is_quiet", "progress", "quiet", "say"]
 
 T = TypeVar("T")
 
 LINE_INTERVAL = 5.0  #: seconds between two plain progress lines
 _QUIET: ContextVar[bool | None] = ContextVar("theory_progress_quiet", default=None)
+_ACTIVE = [0]  #: meters currently shown; the heartbeat stays silent while one is
 
 
 def is_quiet() -> bool:
@@ -70,6 +72,7 @@ class Progress:
         self._last = self._start
         self._postfix = ""
         self._printed = False
+        self._counted = False
         if is_quiet():
             return
         try:
@@ -77,6 +80,8 @@ class Progress:
         except ImportError:  # pragma: no cover - tqdm is a runtime dependency
             self._plain = True
             return
+        _ACTIVE[0] += 1
+        self._counted = True
         if sys.stderr.isatty():
             self._bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=True, dynamic_ncols=True)
         else:
@@ -112,6 +117,9 @@ class Progress:
 
     def close(self) -> None:
         """Finish the meter."""
+        if self._counted:
+            _ACTIVE[0] -= 1
+            self._counted = False
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -140,3 +148,36 @@ def progress(iterable: Iterable[T], *, desc: str, total: int | None = None, unit
             meter.update()
     finally:
         meter.close()
+
+
+@contextlib.contextmanager
+def heartbeat(desc: str, *, first: float = 15.0, every: float = 30.0) -> Iterator[None]:
+    """A line on stderr after ``first`` seconds and then every ``every`` seconds of a block.
+
+    The CLI runs every command under it, so no command is ever silent for long, even where no
+    counted meter can be given (one long SymPy call, a figure's computation); it stays silent
+    while a :class:`Progress` meter is shown, and when quiet.
+    """
+    if is_quiet():
+        yield
+        return
+    stop = threading.Event()
+    start = time.monotonic()
+
+    def beat() -> None:
+        wait = first
+        while not stop.wait(wait):
+            wait = every
+            if _ACTIVE[0] == 0:
+                elapsed = time.monotonic() - start
+                shown = f"{elapsed:.0f} s" if elapsed < 120 else f"{elapsed / 60:.1f} min"
+                sys.stderr.write(f"{desc}: still running, {shown} elapsed\n")
+                sys.stderr.flush()
+
+    thread = threading.Thread(target=beat, name="theory-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=1.0)

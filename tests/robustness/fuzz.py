@@ -21,7 +21,7 @@ from tests.robustness.harness import KINDS, Outcome, run_cli
 from tests.robustness.hostile_files import write_hostile_files
 
 
-def fuzz(examples: int, *, timeout: float, memory_gib: float = 3.0, seed: int = 0) -> list[Outcome]:
+def fuzz(examples: int, *, timeout: float, memory_gib: float = 3.0, env: dict[str, str] | None = None) -> list[Outcome]:
     """Run ``examples`` generated command lines, each in a fresh working directory of hostile files."""
     from theory.cli import build_parser
 
@@ -35,7 +35,7 @@ def fuzz(examples: int, *, timeout: float, memory_gib: float = 3.0, seed: int = 
         @given(all_argv(build_parser()))
         def one(argv: list[str]) -> None:
             outcomes.append(run_cli(argv, timeout=timeout, memory_gib=memory_gib, cwd=files_root,
-                                    env={"THEORY_FUZZ": "1"}))
+                                    env={"THEORY_FUZZ": "1", **(env or {})}))
 
         one()
         Path(files_root, "readonly").chmod(0o755)
@@ -53,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--examples", type=int, default=200, help="command lines to try (default: 200)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per call before it counts as a hang")
     p.add_argument("--save", help="write the counts and failures as JSON here")
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                   help="environment for the calls, e.g. THEORY_MAX_SECONDS=8 (repeatable)")
     args = p.parse_args(argv)
-    outcomes = fuzz(args.examples, timeout=args.timeout)
+    env = dict(item.split("=", 1) for item in args.env)
+    outcomes = fuzz(args.examples, timeout=args.timeout, env=env)
     counts = summary(outcomes)
     print(json.dumps(counts))
     bad = [o for o in outcomes if o.kind != "clean"]

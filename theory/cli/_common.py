@@ -145,6 +145,7 @@ def guarded(args: argparse.Namespace, name: str) -> Iterator[_Outcome]:
             _budget.limits_set(getattr(args, "max_memory", None), getattr(args, "max_seconds", None)),
             _progress.quiet(True) if getattr(args, "quiet", False) else contextlib.nullcontext(),
             _budget.time_limit(None, prog),
+            _progress.heartbeat(prog),
         ):
             warnings.simplefilter("default")
             caught = caught_now
