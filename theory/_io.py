@@ -81,7 +81,9 @@ def _probe(directory: Path) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".probe.{os.getpid()}.", suffix=_SUFFIX, dir=directory)
     except OSError as exc:
-        raise InvalidArgument(f"directory {_short(directory)} is not writable ({_why(exc)}); choose another output path") from exc
+        raise InvalidArgument(
+            f"directory {_short(directory)} is not writable ({_why(exc)}); choose another output path"
+        ) from exc
     os.close(fd)
     _unlink(tmp)
 
@@ -145,7 +147,7 @@ def sweep_stale_temps(directory: str | os.PathLike[str]) -> list[Path]:
     A temporary file's name carries its writer's process id; it is stale when that process
     is gone.  Returns the files removed.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -198,11 +200,12 @@ def load_npz(path: str | os.PathLike[str], *, what: str = "array file") -> dict[
     array or holds Python objects (pickles are never loaded), a header whose shape and dtype
     disagree with the member's stored size (corrupt, or lying about its size), a member whose
     compression ratio exceeds :data:`MAX_ZIP_RATIO` above 64 MiB (a zip bomb), and arrays whose
-    total size exceeds the memory budget (:func:`theory._budget.check`, ``--max-memory``).
+    total size exceeds the memory budget (:func:`theory.check_budget`, ``--max-memory``).
     """
     import zipfile
 
-    from . import _budget
+    from ._budget import check as check_budget
+    from ._budget import format_bytes
 
     p = Path(path)
     name = repr(p.name if len(p.name) <= 80 else p.name[:60] + "...")
@@ -213,8 +216,10 @@ def load_npz(path: str | os.PathLike[str], *, what: str = "array file") -> dict[
     if p.stat().st_size == 0:
         raise InvalidArgument(f"cannot read {what} {name}: it is empty; pass an .npz written by numpy.savez")
     if not zipfile.is_zipfile(p):
-        raise InvalidArgument(f"cannot read {what} {name}: it is not an .npz (zip) archive (another file renamed?); "
-                              "pass a file written by numpy.savez")
+        raise InvalidArgument(
+            f"cannot read {what} {name}: it is not an .npz (zip) archive (another file renamed?); "
+            "pass a file written by numpy.savez"
+        )
     total = 0
     try:
         with zipfile.ZipFile(p) as zf:
@@ -223,33 +228,41 @@ def load_npz(path: str | os.PathLike[str], *, what: str = "array file") -> dict[
                     raise InvalidArgument(f"{what} {name} holds {info.filename!r}, which is not a .npy array")
                 if info.file_size > 2**26 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
                     raise InvalidArgument(
-                        f"{what} {name}: member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):.0f}"
-                        f"-fold to {_budget.format_bytes(info.file_size)} (a zip bomb?); refusing to load it"
+                        f"{what} {name}: member {info.filename!r} expands "
+                        f"{info.file_size / max(info.compress_size, 1):.0f}-fold to {format_bytes(info.file_size)} "
+                        "(a zip bomb?); refusing to load it"
                     )
                 with zf.open(info) as fh:
                     version = np.lib.format.read_magic(fh)
-                    header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                              else np.lib.format.read_array_header_2_0)
+                    header = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
                     shape, _, dtype = header(fh, max_header_size=10_000)
                     header_len = fh.tell()
                 if dtype.hasobject:
-                    raise InvalidArgument(f"{what} {name}: {info.filename!r} holds Python objects; "
-                                          "only numeric arrays are read (pickles are never loaded)")
+                    raise InvalidArgument(
+                        f"{what} {name}: {info.filename!r} holds Python objects; "
+                        "only numeric arrays are read (pickles are never loaded)"
+                    )
                 nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
                 if nbytes != info.file_size - header_len:
                     raise InvalidArgument(
-                        f"{what} {name}: {info.filename!r} claims shape {shape} ({_budget.format_bytes(nbytes)}) "
-                        f"but stores {_budget.format_bytes(info.file_size - header_len)}; the file is corrupt"
+                        f"{what} {name}: {info.filename!r} claims shape {shape} ({format_bytes(nbytes)}) "
+                        f"but stores {format_bytes(info.file_size - header_len)}; the file is corrupt"
                     )
                 total += nbytes
-            _budget.check(f"loading {what} {name}", memory=2.0 * total, detail="its arrays' headers, twice for a copy")
+            check_budget(f"loading {what} {name}", memory=2.0 * total, detail="its arrays' headers, twice for a copy")
             with np.load(p, allow_pickle=False) as z:
                 return {key: z[key] for key in z.files}
     except InvalidArgument:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError) as exc:
-        raise InvalidArgument(f"cannot read {what} {name}: it is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:120]}); "
-                              "write it again with numpy.savez") from exc
+        raise InvalidArgument(
+            f"cannot read {what} {name}: it is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:120]}); "
+            "write it again with numpy.savez"
+        ) from exc
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -271,4 +284,3 @@ def atomic_savez(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray])
     buf = io.BytesIO()
     np.savez_compressed(buf, **dict(arrays))  # type: ignore[arg-type]
     return atomic_write_bytes(p, buf.getvalue())
-

@@ -108,8 +108,9 @@ class Progress:
     def _line(self) -> None:
         from tqdm import tqdm
 
-        meter = tqdm.format_meter(self.n, self.total, time.monotonic() - self._start, prefix=self.desc,
-                                  unit=self.unit, ncols=0)
+        meter = tqdm.format_meter(
+            self.n, self.total, time.monotonic() - self._start, prefix=self.desc, unit=self.unit, ncols=0
+        )
         extra = f" {self._postfix}" if self._postfix else ""
         self._printed = True
         sys.stderr.write(" ".join(meter.split()) + extra + "\n")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -51,11 +51,17 @@ def _prove_one(name: str, latex: bool, seconds: float | None = None) -> tuple[di
             return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
     except TimeoutError:
         row = {
-            "name": name, "verdict": "timeout", "expected": theorem.expected, "statement": theorem.statement,
-            "residual": None, "counterexample": None, "method": "none", "sizes": "",
-            "seconds": time.perf_counter() - t0, "ok": False,
-            "note": "stopped: the time budget ran out during this proof; "
-            "raise it with --max-seconds",
+            "name": name,
+            "verdict": "timeout",
+            "expected": theorem.expected,
+            "statement": theorem.statement,
+            "residual": None,
+            "counterexample": None,
+            "method": "none",
+            "sizes": "",
+            "seconds": time.perf_counter() - t0,
+            "ok": False,
+            "note": "stopped: the time budget ran out during this proof; raise it with --max-seconds",
         }
         return row, None
 
@@ -66,9 +72,8 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     Entries are independent, so they run in ``jobs`` worker processes (default: one per CPU
     core).  Every ``.tex`` is rendered before any is written, and each is written atomically.
     """
-    from ._io import atomic_write_text, ensure_dir  # loads NumPy: not on `theory list`'s path
-
     from . import _budget
+    from ._io import atomic_write_text, ensure_dir  # loads NumPy: not on `theory list`'s path
     from ._progress import Progress
 
     chosen = [t.name for t in theorems()] if names is None else [get(n).name for n in names]
@@ -117,11 +122,12 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
         (:meth:`theory.checks.catalogue_oracle.CheckResult.as_dict`); ``ok`` is whether every
         entry behaved as expected.
     """
-    from .checks.catalogue_oracle import check_names  # NumPy/SciPy oracle: loaded only when checking
-
     from ._progress import progress
     from .catalogue import get as _get
-    from .checks.catalogue_oracle import check_starts
+    from .checks.catalogue_oracle import (
+        check_names,  # NumPy/SciPy oracle: loaded only when checking
+        check_starts,
+    )
 
     chosen = list(theorems()) if names is None else [_get(n) for n in names]
     if len(chosen) == 1:

@@ -169,8 +169,13 @@ class ReproduceSummary:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary: ``out``, ``run_id``, ``status`` (``complete``), ``steps`` (rows) and ``ok``."""
-        return {"out": self.out, "run_id": self.run_id, "status": "complete",
-                "steps": [s.as_dict() for s in self.steps], "ok": self.ok}
+        return {
+            "out": self.out,
+            "run_id": self.run_id,
+            "status": "complete",
+            "steps": [s.as_dict() for s in self.steps],
+            "ok": self.ok,
+        }
 
 
 # ----------------------------------------------------------------------------- the steps
@@ -402,8 +407,13 @@ MANIFEST = "manifest.json"
 
 
 def _running(out: str, run_id: str) -> dict[str, Any]:
-    return {"out": out, "run_id": run_id, "status": "running", "ok": False,
-            "note": "this run has not finished (or was killed); see manifest.json for the files it wrote"}
+    return {
+        "out": out,
+        "run_id": run_id,
+        "status": "running",
+        "ok": False,
+        "note": "this run has not finished (or was killed); see manifest.json for the files it wrote",
+    }
 
 
 def _load_manifest(directory: Path) -> dict[str, Any]:

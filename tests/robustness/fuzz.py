@@ -30,12 +30,24 @@ def fuzz(examples: int, *, timeout: float, memory_gib: float = 3.0, env: dict[st
         files_root = Path(tmp, "files")
         write_hostile_files(files_root)
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(all_argv(build_parser()))
         def one(argv: list[str]) -> None:
-            outcomes.append(run_cli(argv, timeout=timeout, memory_gib=memory_gib, cwd=files_root,
-                                    env={"THEORY_FUZZ": "1", **(env or {})}))
+            outcomes.append(
+                run_cli(
+                    argv,
+                    timeout=timeout,
+                    memory_gib=memory_gib,
+                    cwd=files_root,
+                    env={"THEORY_FUZZ": "1", **(env or {})},
+                )
+            )
 
         one()
         Path(files_root, "readonly").chmod(0o755)
@@ -53,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--examples", type=int, default=200, help="command lines to try (default: 200)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per call before it counts as a hang")
     p.add_argument("--save", help="write the counts and failures as JSON here")
-    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                   help="environment for the calls, e.g. THEORY_MAX_SECONDS=8 (repeatable)")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="environment for the calls, e.g. THEORY_MAX_SECONDS=8 (repeatable)",
+    )
     args = p.parse_args(argv)
     env = dict(item.split("=", 1) for item in args.env)
     outcomes = fuzz(args.examples, timeout=args.timeout, env=env)
@@ -65,9 +82,24 @@ def main(argv: list[str] | None = None) -> int:
         tail = (o.stderr.strip().splitlines() or [""])[-1][:200]
         print(f"{o.kind:10s} {o.seconds:6.1f}s {' '.join(o.argv)[:200]!r} -> {tail}")
     if args.save:
-        Path(args.save).write_text(json.dumps({"counts": counts, "failures": [
-            {"kind": o.kind, "argv": o.argv, "code": o.code, "stderr": o.stderr[-2000:], "seconds": o.seconds}
-            for o in bad]}, indent=1))
+        Path(args.save).write_text(
+            json.dumps(
+                {
+                    "counts": counts,
+                    "failures": [
+                        {
+                            "kind": o.kind,
+                            "argv": o.argv,
+                            "code": o.code,
+                            "stderr": o.stderr[-2000:],
+                            "seconds": o.seconds,
+                        }
+                        for o in bad
+                    ],
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

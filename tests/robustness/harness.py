@@ -56,8 +56,14 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"non-finite JSON constant {name}")
 
 
-def run_cli(argv: list[str] | tuple[str, ...], *, timeout: float = 20.0, memory_gib: float = 3.0,
-            cwd: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Outcome:
+def run_cli(
+    argv: list[str] | tuple[str, ...],
+    *,
+    timeout: float = 20.0,
+    memory_gib: float = 3.0,
+    cwd: str | os.PathLike[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Outcome:
     """Run ``theory.cli.main(argv)`` in a forked child and classify what it did."""
     from theory.cli import main  # imported in the parent: the child inherits it
 
@@ -75,8 +81,8 @@ def run_cli(argv: list[str] | tuple[str, ...], *, timeout: float = 20.0, memory_
                 err_fd = os.open(err_path, os.O_WRONLY | os.O_CREAT, 0o600)
                 os.dup2(out_fd, 1)
                 os.dup2(err_fd, 2)
-                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+                sys.stdout = open(1, "w", closefd=False)
+                sys.stderr = open(2, "w", closefd=False)
                 limit = int(memory_gib * 2**30)
                 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
                 os.setpgid(0, 0)

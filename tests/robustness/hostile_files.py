@@ -35,7 +35,9 @@ def write_hostile_files(root: Path) -> dict[str, Path]:
         zf.writestr("attn.npy", _npy_header((10**6, 10**6)))
     put("huge_header.npz", buf.getvalue())
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:  # 256 KB -> 256 MiB of zeros: a ratio of 1000
+    with zipfile.ZipFile(
+        buf, "w", compression=zipfile.ZIP_DEFLATED
+    ) as zf:  # 256 KB -> 256 MiB of zeros: a ratio of 1000
         with zf.open("attn.npy", "w", force_zip64=True) as member:
             member.write(_npy_header((1, 1, 2**13, 2**12)))
             chunk = bytes(2**20)

@@ -53,8 +53,13 @@ def test_every_subcommand_is_generated() -> None:
 def test_fuzz_argv(files: Path) -> None:
     failures: list[str] = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not THOROUGH,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=not THOROUGH,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(all_argv(build_parser()))
     def one(argv: list[str]) -> None:
         out = run_cli(argv, timeout=20, memory_gib=3, cwd=files, env=ENV)
@@ -76,8 +81,9 @@ def test_fuzz_argv(files: Path) -> None:
 def test_subprocess_runs(argv: list[str], files: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     env = {**os.environ, **ENV, "PYTHONPATH": str(repo)}
-    proc = subprocess.run([sys.executable, "-m", "theory", *argv], cwd=files, env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "theory", *argv], cwd=files, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert proc.stdout == ""
@@ -140,8 +146,14 @@ def test_control_lying_header_is_refused(tmp_path: Path) -> None:
 
 
 def test_json_output_never_holds_nan(files: Path) -> None:
-    out = run_cli(["scaling", "--params", "1e8", "--tokens", "1e9", "--unique-tokens", "1e-300", "--json"],
-                  timeout=60, cwd=files, env=ENV)
+    out = run_cli(
+        ["scaling", "--params", "1e8", "--tokens", "1e9", "--unique-tokens", "1e-300", "--json"],
+        timeout=60,
+        cwd=files,
+        env=ENV,
+    )
     assert out.kind == "clean" and out.code == 0, out.stderr
-    assert '"status": "non-finite"' in out.stdout and '"value": "Infinity"' in out.stdout  # a status, not a bare constant
+    assert (
+        '"status": "non-finite"' in out.stdout and '"value": "Infinity"' in out.stdout
+    )  # a status, not a bare constant
     json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))

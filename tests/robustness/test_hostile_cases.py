@@ -18,8 +18,20 @@ from tests.robustness.harness import run_cli
 from tests.robustness.hostile_files import write_hostile_files
 
 Q = ["prove", "--model", "joma-exp", "--quantity"]
-SMALL_LU = ["lu", "synthetic", "--epochs", "20", "--n-sentences", "200", "--n-nontopic", "200",
-            "--ablation-epochs", "10", "--horizon", "5"]
+SMALL_LU = [
+    "lu",
+    "synthetic",
+    "--epochs",
+    "20",
+    "--n-sentences",
+    "200",
+    "--n-nontopic",
+    "200",
+    "--ablation-epochs",
+    "10",
+    "--horizon",
+    "5",
+]
 
 #: (argv, expected, text the one-line error must contain) - expected "error" means exit 2 and one
 #: line on stderr; "result" means exit 0 or 1 and, with --json, strict JSON on stdout.
@@ -27,17 +39,26 @@ CASES: list[tuple[list[str], str, str]] = [
     # exhaustion inside the accepted grammar and sizes
     ([*Q, "((((z1+z2)**64)**64)**64)"], "error", "degree"),
     ([*Q, "exp(exp(exp(exp(exp(exp(exp(exp(z1))))))))"], "error", "nests functions"),
-    (["prove", "--model", "joma-exp", "--sizes", "M=11", "--quantity",
-      "(z1+z2+z3+z4+z5+z6+z7+z8+z9+z10+z11)**64"], "error", "terms"),
+    (
+        ["prove", "--model", "joma-exp", "--sizes", "M=11", "--quantity", "(z1+z2+z3+z4+z5+z6+z7+z8+z9+z10+z11)**64"],
+        "error",
+        "terms",
+    ),
     (["prove", "--model", "joma-exp", "--sizes", "M=64,K=16,N=16", "--quantity", "z1"], "error", "--max-"),
     (["discover", "joma-exp", "--sizes", "M=64,K=16,N=16"], "error", "--max-"),
-    (["simulate", "joma-softmax", "--tokens", "100000", "--hidden", "256", "--samples", "100000"], "error",
-     "--max-memory"),
+    (
+        ["simulate", "joma-softmax", "--tokens", "100000", "--hidden", "256", "--samples", "100000"],
+        "error",
+        "--max-memory",
+    ),
     (["lu", "sst", "--data", "sst2", "--pad-to", "100000000"], "error", "--max-"),
     (["lu", "sst", "--data", "sst2", "--d", "100000000"], "error", "--max-"),
     (["compare-arch", "layers=2,heads=2,d_head=8", "--context", "1e15"], "error", "--max-memory"),
-    (["attention-flow", "--synthetic", "full", "--n", "4096", "--layers", "1000", "--heads", "1000"], "error",
-     "--max-"),
+    (
+        ["attention-flow", "--synthetic", "full", "--n", "4096", "--layers", "1000", "--heads", "1000"],
+        "error",
+        "--max-",
+    ),
     (["attention-flow", "huge_header.npz"], "error", "huge_header.npz"),
     (["attention-flow", "zip_bomb.npz"], "error", "zip_bomb.npz"),
     (["receptive-field", "--layers", "100000"], "result", ""),
@@ -124,6 +145,7 @@ def test_hostile_case(argv: list[str], expected: str, culprit: str, files: Path)
 
 
 # ---- negative controls: the classifier must flag each kind of failure ----
+
 
 def test_control_traceback_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import theory.cli

@@ -5,7 +5,7 @@ Kept apart from the algorithms so the estimates (and their measured constants) l
 
 from __future__ import annotations
 
-from .. import _budget
+from .._budget import check as check_budget
 
 __all__ = ["SECONDS_PER_PAIR_LAYER", "flow_budget"]
 
@@ -22,7 +22,7 @@ def flow_budget(layers: int, n: int, outputs: int, inputs: int) -> None:
     ``seconds ~ SECONDS_PER_PAIR_LAYER * layers * outputs * inputs``.
     """
     seconds = SECONDS_PER_PAIR_LAYER * layers * outputs * inputs
-    _budget.check(
+    check_budget(
         "attention flow",
         seconds=seconds,
         memory=8.0 * 4 * layers * n * n,

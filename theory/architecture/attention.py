@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _budget
+from .._budget import check as check_budget
 from .._io import atomic_savez, load_npz
 from ..errors import InvalidArgument
 from .masks import Mask
@@ -152,9 +152,11 @@ def synthetic_attention(
         raise InvalidArgument(f"need n, layers, heads >= 1, got n={n}, layers={layers}, heads={heads}")
     if n > 4096:
         raise InvalidArgument(f"synthetic maps are dense (L, H, n, n); n={n} > 4096 is too large")
-    _budget.check(
-        "synthetic attention maps", memory=8.0 * layers * heads * n * n + 24.0 * n * n,
-        detail=f"dense (L, H, n, n) = ({layers}, {heads}, {n}, {n}) float64", reduce="--layers, --heads or --n",
+    check_budget(
+        "synthetic attention maps",
+        memory=8.0 * layers * heads * n * n + 24.0 * n * n,
+        detail=f"dense (L, H, n, n) = ({layers}, {heads}, {n}, {n}) float64",
+        reduce="--layers, --heads or --n",
     )
     if tau <= 0 or not 0 <= peak <= 1:
         raise InvalidArgument(f"need tau > 0 and 0 <= peak <= 1, got tau={tau}, peak={peak}")

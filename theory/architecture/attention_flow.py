@@ -42,8 +42,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 from ..errors import InvalidArgument
-from .rollout import residual_mix
 from ._budgets import flow_budget
+from .rollout import residual_mix
 
 __all__ = [
     "SCALE",

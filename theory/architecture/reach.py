@@ -196,8 +196,10 @@ def reach_intervals(masks: Sequence[Mask], n: int) -> IntervalReach:
             cache[mask.spec] = _intervals_of(mask, n)
         state = _step(state, *cache[mask.spec])
         if (k + 1) % period == 0:  # a whole cycle left the reach unchanged: every further layer does too
-            if all(np.array_equal(a, b) for a, b in ((state.p, previous.p), (state.lo, previous.lo),
-                                                     (state.hi, previous.hi))):
+            if all(
+                np.array_equal(a, b)
+                for a, b in ((state.p, previous.p), (state.lo, previous.lo), (state.hi, previous.hi))
+            ):
                 break
             previous = state
     return state

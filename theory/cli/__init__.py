@@ -26,7 +26,6 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import TheoryError
 from ._common import add_common_options, check_outputs, guarded
 from ._output import Result, emit
 

@@ -50,8 +50,13 @@ def _budget_check(args: argparse.Namespace) -> None:
     """
     from .. import _budget
 
-    for name, value in {"--depth": args.depth, "--branching": args.branching, "--classes": args.classes,
-                        "--samples": args.samples, "--toy-steps": args.toy_steps}.items():
+    for name, value in {
+        "--depth": args.depth,
+        "--branching": args.branching,
+        "--classes": args.classes,
+        "--samples": args.samples,
+        "--toy-steps": args.toy_steps,
+    }.items():
         if value < 1:
             raise InvalidArgument(f"{name} must be a positive integer, got {value}")
     if args.toy_runs < 0:
@@ -61,9 +66,13 @@ def _budget_check(args: argparse.Namespace) -> None:
     tokens = args.branching**args.depth
     memory = 8.0 * (4 * args.samples * tokens + 4 * (tokens * args.classes) ** 2)
     seconds = (20.0 * args.samples * tokens + 2e5 * args.toy_runs * args.toy_steps * tokens) / _budget.FLOPS
-    _budget.check("hierarchy", memory=memory, seconds=seconds,
-                  detail=f"{tokens} tokens, {args.samples} samples, {args.toy_runs} toy runs x {args.toy_steps} steps",
-                  reduce="--depth, --branching, --samples, --toy-runs or --toy-steps")
+    _budget.check(
+        "hierarchy",
+        memory=memory,
+        seconds=seconds,
+        detail=f"{tokens} tokens, {args.samples} samples, {args.toy_runs} toy runs x {args.toy_steps} steps",
+        reduce="--depth, --branching, --samples, --toy-runs or --toy-steps",
+    )
 
 
 def _run(args: argparse.Namespace) -> Result:

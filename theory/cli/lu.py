@@ -107,8 +107,14 @@ def _synthetic_budget(args: argparse.Namespace) -> None:
     """
     from .. import _budget
 
-    sizes = {"--epochs": args.epochs, "--n-sentences": args.n_sentences, "--n-nontopic": args.n_nontopic,
-             "--m": args.m, "--d": args.d, "--ablation-epochs": args.ablation_epochs}
+    sizes = {
+        "--epochs": args.epochs,
+        "--n-sentences": args.n_sentences,
+        "--n-nontopic": args.n_nontopic,
+        "--m": args.m,
+        "--d": args.d,
+        "--ablation-epochs": args.ablation_epochs,
+    }
     for name, value in sizes.items():
         if value < 1:
             raise InvalidArgument(f"{name} must be a positive integer, got {value}")
@@ -119,9 +125,13 @@ def _synthetic_budget(args: argparse.Namespace) -> None:
     if args.sweep:
         epochs += 2 * 27 * args.sweep_epochs * max(args.sweep_sentences / args.n_sentences, 1.0)
     memory = 8.0 * (6 * per_epoch + 4 * (args.n_nontopic + 2) * args.d)
-    _budget.check("lu synthetic", memory=memory, seconds=2.0 * per_epoch * epochs / _budget.FLOPS,
-                  detail=f"{epochs:.3g} epochs over {args.n_sentences} sentences x {args.m + 1} tokens x d={args.d}",
-                  reduce="--epochs, --n-sentences, --m or --d")
+    _budget.check(
+        "lu synthetic",
+        memory=memory,
+        seconds=2.0 * per_epoch * epochs / _budget.FLOPS,
+        detail=f"{epochs:.3g} epochs over {args.n_sentences} sentences x {args.m + 1} tokens x d={args.d}",
+        reduce="--epochs, --n-sentences, --m or --d",
+    )
 
 
 def _sst_budget(args: argparse.Namespace) -> None:
@@ -145,10 +155,13 @@ def _sst_budget(args: argparse.Namespace) -> None:
     length = args.pad_to if isinstance(args.pad_to, int) else 64  # SST sentences are at most ~60 words
     vocab = min(lines * length, 30_000)
     per_epoch = lines * length * args.d
-    _budget.check("lu sst", memory=8.0 * (6 * per_epoch + 4 * vocab * args.d),
-                  seconds=2.0 * per_epoch * args.epochs / _budget.FLOPS,
-                  detail=f"{lines} sentences x length {length} x d={args.d}, {args.epochs} epochs",
-                  reduce="--pad-to, --d, --epochs or --max-train")
+    _budget.check(
+        "lu sst",
+        memory=8.0 * (6 * per_epoch + 4 * vocab * args.d),
+        seconds=2.0 * per_epoch * args.epochs / _budget.FLOPS,
+        detail=f"{lines} sentences x length {length} x d={args.d}, {args.epochs} epochs",
+        reduce="--pad-to, --d, --epochs or --max-train",
+    )
 
 
 def _synthetic(args: argparse.Namespace) -> Result:

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 
-from .._progress import progress
 from .._config import configure
+from .._progress import progress
 from ..errors import InvalidArgument
 from ..numeric.compile import compile_expression
 from .closed_form import H_L, H_M, P_LCA, RHO, cooccurrence_closed_form, general_closed_form

@@ -16,7 +16,9 @@ __all__ = ["custom_model"]
 def _rate(group: str, rate: object) -> sp.Expr:
     """A learning rate as a finite SymPy number or expression; strings are refused, never evaluated."""
     if isinstance(rate, str):
-        raise ModelError(f"rate of group {group!r} is a string; strings are never evaluated: pass a number or SymPy expression")
+        raise ModelError(
+            f"rate of group {group!r} is a string; strings are never evaluated: pass a number or SymPy expression"
+        )
     if isinstance(rate, bool) or not isinstance(rate, (int, float, sp.Expr)):
         raise ModelError(f"rate of group {group!r} must be a number or SymPy expression, got {rate!r}")
     if isinstance(rate, float) and not math.isfinite(rate):

@@ -109,7 +109,7 @@ SECONDS_PER_TERM = 3e-3
 
 def _size_budget(name: str, sizes: Mapping[str, int]) -> None:
     """Refuse sizes that are not positive, or whose product would not fit the time budget."""
-    from .. import _budget
+    from .._budget import check as check_budget
 
     for key, value in sizes.items():
         if value < 1:
@@ -117,7 +117,7 @@ def _size_budget(name: str, sizes: Mapping[str, int]) -> None:
     product = 1
     for value in sizes.values():
         product *= value
-    _budget.check(
+    check_budget(
         f"the symbolic model {name}",
         seconds=SECONDS_PER_TERM * product,
         detail=f"{'*'.join(sizes)} = {product} scalar terms, about {SECONDS_PER_TERM * 1e3:g} ms each",

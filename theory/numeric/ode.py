@@ -234,7 +234,14 @@ def solve_flow(
         # reported as a status below, so NumPy's floating-point warnings would only be noise
         with np.errstate(all="ignore"):
             sol = solve_ivp(
-                f, (0.0, t_end), y0, method=method, t_eval=grid, rtol=rtol, atol=atol, events=[blow_up, budget],
+                f,
+                (0.0, t_end),
+                y0,
+                method=method,
+                t_eval=grid,
+                rtol=rtol,
+                atol=atol,
+                events=[blow_up, budget],
                 **kwargs,
             )
         # with t_eval, SciPy leaves sol.y a plain empty list when no grid point was reached

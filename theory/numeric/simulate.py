@@ -146,13 +146,19 @@ def _check_budget(model: str, M: int, K: int, N: int, n_points: int) -> None:
     plus ``N x M`` data and ``n_points`` saved states of size ``K*M + K + M``; a DOP853 run
     takes at least ~100 right-hand side evaluations, each ~10 passes over that tensor.
     """
-    from .. import _budget
+    from .._budget import FLOPS
+    from .._budget import check as check_budget
 
     state = K * M + K + M
     memory = 8.0 * (3 * N * M * K + 4 * N * M + (n_points + 16) * state)
-    seconds = 100 * 10 * N * M * K / _budget.FLOPS
-    _budget.check(f"simulate {model}", memory=memory, seconds=seconds,
-                  detail=f"samples*tokens*hidden = {N}*{M}*{K}", reduce="--tokens, --hidden or --samples")
+    seconds = 100 * 10 * N * M * K / FLOPS
+    check_budget(
+        f"simulate {model}",
+        memory=memory,
+        seconds=seconds,
+        detail=f"samples*tokens*hidden = {N}*{M}*{K}",
+        reduce="--tokens, --hidden or --samples",
+    )
 
 
 def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **changes: Any) -> Simulation:

@@ -170,11 +170,13 @@ class _Cost:
             )
         if self.nesting > MAX_NESTING:
             raise ExpressionError(
-                f"quantity nests functions {self.nesting} or more deep, above the limit {MAX_NESTING}; e.g. exp(exp(x)) is 2"
+                f"quantity nests functions {self.nesting} or more deep, above the limit {MAX_NESTING} "
+                "(exp(exp(x)) is 2)"
             )
         if self.digits > MAX_DIGITS:
             raise ExpressionError(
-                f"quantity holds a number of about {self.digits} digits, above the limit {MAX_DIGITS}; use smaller numbers"
+                f"quantity holds a number of about {self.digits} digits, above the limit {MAX_DIGITS}; "
+                "use smaller numbers"
             )
         return self
 
@@ -236,11 +238,19 @@ class _Translator:
             if isinstance(node.op, ast.Pow):
                 return self._power(left, lc, right, rc)
             if isinstance(node.op, (ast.Add, ast.Sub)):
-                cost = _Cost(max(lc.degree, rc.degree), lc.terms + rc.terms, max(lc.nesting, rc.nesting),
-                             max(lc.digits, rc.digits))
+                cost = _Cost(
+                    max(lc.degree, rc.degree),
+                    lc.terms + rc.terms,
+                    max(lc.nesting, rc.nesting),
+                    max(lc.digits, rc.digits),
+                )
             else:  # a product, or a quotient whose normal form multiplies out numerator and denominator
-                cost = _Cost(lc.degree + rc.degree, min(lc.terms * rc.terms, _CAP), max(lc.nesting, rc.nesting),
-                             lc.digits + rc.digits)
+                cost = _Cost(
+                    lc.degree + rc.degree,
+                    min(lc.terms * rc.terms, _CAP),
+                    max(lc.nesting, rc.nesting),
+                    lc.digits + rc.digits,
+                )
             cost.check()
             try:
                 return _BINARY[type(node.op)](left, right), cost  # type: ignore[misc]
@@ -276,8 +286,9 @@ class _Translator:
             else:
                 cost = _Cost(lc.degree * n, _monomials(lc.terms, n), lc.nesting, lc.digits).check()
         else:  # a root or a symbolic exponent: an opaque function of base and exponent
-            cost = _Cost(max(lc.degree, rc.degree, 1), 1, max(lc.nesting, rc.nesting) + 1,
-                         max(lc.digits, rc.digits)).check()
+            cost = _Cost(
+                max(lc.degree, rc.degree, 1), 1, max(lc.nesting, rc.nesting) + 1, max(lc.digits, rc.digits)
+            ).check()
         return left**right, cost
 
 
@@ -286,6 +297,8 @@ def _check_real(name: str, arg: sp.Expr, result: sp.Expr) -> None:
     try:
         value = complex(sp.N(result, 15))
     except (ValueError, TypeError, ArithmeticError):
-        raise ExpressionError(f"{name}({arg}) is undefined (outside the function's domain); check the argument") from None
+        raise ExpressionError(
+            f"{name}({arg}) is undefined (outside the function's domain); check the argument"
+        ) from None
     if not (math.isfinite(value.real) and abs(value.imag) <= 1e-12 * max(1.0, abs(value.real))):
         raise ExpressionError(f"{name}({arg}) = {result} is not a finite real number; check the argument")
