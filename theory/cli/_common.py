@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import _budget, _progress
-from .._io import check_output_dir, check_writable
 from ..errors import TheoryError
 
 __all__ = ["add_common_options", "check_outputs", "finite_float", "guarded", "seed"]
@@ -101,20 +100,21 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Check every output path of ``args`` before any work starts."""
-    for name in _FILE_OPTIONS:
-        value = getattr(args, name, None)
-        if value:
-            check_writable(value)
-    for name in _DIR_OPTIONS:
-        value = getattr(args, name, None)
-        if value:
-            check_output_dir(value)
+    files = [getattr(args, name, None) for name in _FILE_OPTIONS]
+    dirs = [getattr(args, name, None) for name in _DIR_OPTIONS]
     out = getattr(args, "out", None)
     if out:
-        if str(out).endswith((".npz", ".json")):
-            check_writable(out)
-        else:
-            check_output_dir(out)
+        (files if str(out).endswith((".npz", ".json")) else dirs).append(out)
+    if not any(files) and not any(dirs):
+        return
+    from .._io import check_output_dir, check_writable  # loads NumPy: only when there is an output
+
+    for value in files:
+        if value:
+            check_writable(value)
+    for value in dirs:
+        if value:
+            check_output_dir(value)
 
 
 @dataclass
