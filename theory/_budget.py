@@ -104,6 +104,8 @@ def _from_env() -> Limits:
     return Limits(parse_bytes(mem) if mem else DEFAULT_MAX_MEMORY, parse_seconds(sec) if sec else DEFAULT_MAX_SECONDS)
 
 
+_UNBOUNDED = 1e8  #: seconds (over 3 years): a longer budget means no time limit at all
+
 _LIMITS: ContextVar[Limits | None] = ContextVar("theory_budget_limits", default=None)
 
 
@@ -190,7 +192,7 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
     """
     limit = current().max_seconds if seconds is None else seconds
     usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-    if not usable or not math.isfinite(limit):
+    if not usable or not limit < _UNBOUNDED:  # beyond the timer's range (or NaN): no limit
         yield
         return
     outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
