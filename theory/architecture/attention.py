@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._budget import check as check_budget
+from .._config import check_seed
 from .._io import atomic_savez, load_npz
 from ..errors import InvalidArgument
 from .masks import Mask
@@ -158,6 +159,7 @@ def synthetic_attention(
         detail=f"dense (L, H, n, n) = ({layers}, {heads}, {n}, {n}) float64",
         reduce="--layers, --heads or --n",
     )
+    check_seed(seed)
     if tau <= 0 or not 0 <= peak <= 1:
         raise InvalidArgument(f"need tau > 0 and 0 <= peak <= 1, got tau={tau}, peak={peak}")
     allowed = mask.keys(n).toarray() | np.eye(n, dtype=bool)
