@@ -35,5 +35,5 @@ def _run(args: argparse.Namespace) -> Result:
     # when they were not shown (--quiet), so a terminal never shows them twice
     lines = [] if not is_quiet() else [record.line() for record in summary.steps]
     tally = ", ".join(f"{n} {status}" for status, n in counts.items())
-    lines.append(f"{len(summary.steps)} steps ({tally}); results in {summary.out} (summary.json, manifest.json)")
+    lines.append(f"{len(summary.steps)} steps ({tally}); results in {summary.out} (summary.json)")
     return Result(summary.as_dict(), "\n".join(lines), ok=summary.ok)
