@@ -88,5 +88,5 @@ def configure(config_type: type[C], config: C | None, changes: Mapping[str, Any]
         )
     result = replace(config, **changes) if changes else config  # type: ignore[type-var]
     if "seed" in names and getattr(result, "seed", None) is not None:
-        check_seed(result.seed)
+        check_seed(getattr(result, "seed"))  # noqa: B009 - C is any config type
     return result

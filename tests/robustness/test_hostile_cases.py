@@ -117,6 +117,11 @@ CASES: list[tuple[list[str], str, str]] = [
     (["lu", "sst", "--data", "sst_same", "--lr", "1e-12", "--epochs", "5", "--json"], "result", ""),
     (["attention-flow", "nan_maps.npz"], "error", "nan_maps.npz"),
     (["simulate", "joma-exp", "--t-end", "inf"], "error", "--t-end"),
+    # found by the fuzzer after the first fixes
+    (["scaling", "--budget", "5e-324", "--json"], "error", "budget"),
+    (["scaling", "--params", "1e9", "--tokens", "1e10", "--max-seconds", "1e308", "--json"], "result", ""),
+    (["lu", "synthetic", "--lrs", "nan,inf"], "error", "--lrs"),
+    (["discover", "joma-exp", "--latex", "x" * 300], "error", "characters long"),
 ]
 
 
