@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .catalogue import get, prove_theorem, theorems
+from .errors import TimeBudgetExceeded
 from .models.registry import MODELS, build_model
 from .symbolic import derive_flow, prove, render_latex
 from .symbolic.latex import latex_expr
@@ -49,7 +50,7 @@ def _prove_one(name: str, latex: bool, seconds: float | None = None) -> tuple[di
     try:
         with _budget.time_limit(seconds, f"proving {name}"):
             return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
-    except TimeoutError:
+    except TimeBudgetExceeded:
         row = {
             "name": name,
             "verdict": "timeout",
@@ -129,11 +130,29 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
         check_starts,
     )
 
+    from . import _budget
+    from .checks.catalogue_oracle import CheckResult
+
     chosen = list(theorems()) if names is None else [_get(n) for n in names]
     if len(chosen) == 1:
         results = check_names([chosen[0].name], seed=seed, starts=starts)
-    else:
-        results = [check_starts(t, starts=starts, seed=seed) for t in progress(chosen, desc="check", unit="theorem")]
+        return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
+    results = []
+    # the command's time budget is shared out: an entry past what is left becomes a `timeout` row
+    with _budget.handed_over() as left:
+        deadline = time.monotonic() + left
+        for t in progress(chosen, desc="check", unit="theorem"):
+            t0 = time.perf_counter()
+            try:
+                with _budget.time_limit(max(deadline - time.monotonic(), 1e-3), f"checking {t.name}"):
+                    results.append(check_starts(t, starts=starts, seed=seed))
+            except TimeBudgetExceeded:
+                note = "stopped: the time budget ran out during this check; raise it with --max-seconds"
+                results.append(
+                    CheckResult(
+                        t.name, t.kind, t.expected, "timeout", False, note=note, seconds=time.perf_counter() - t0
+                    )
+                )
     return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
 
 

@@ -49,8 +49,11 @@ class BudgetExceeded(InvalidArgument):
     and the option (``--max-memory`` / ``--max-seconds``) that raises the limit."""
 
 
-class TimeBudgetExceeded(BudgetExceeded, TimeoutError):
-    """A computation ran past its time budget and was stopped (status ``timeout``)."""
+class TimeBudgetExceeded(TheoryError):
+    """A computation ran past its time budget and was stopped (status ``timeout``).
+
+    Deliberately not a ``ValueError``/``OSError``/``RuntimeError``: numeric code that catches
+    those to report a status must not mistake a stopped computation for a result."""
 
 
 class NotConservedError(TheoryError, AssertionError):
