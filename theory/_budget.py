@@ -234,4 +234,5 @@ def handed_over() -> Iterator[float]:
     try:
         yield left
     finally:
-        signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - start), 1e-3) + 5.0)
+        # a moment's grace so the loop can report the rows it has before the outer limit fires
+        signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - start), 1e-3) + 1.0)

@@ -12,7 +12,6 @@ import multiprocessing
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .catalogue import get, prove_theorem, theorems
@@ -67,6 +66,12 @@ def _prove_one(name: str, latex: bool, seconds: float | None = None) -> tuple[di
         return row, None
 
 
+def _prove_until(job: tuple[str, bool, float]) -> tuple[str, tuple[dict, str | None]]:
+    """:func:`_prove_one` with the time left until ``deadline`` (``time.monotonic``, shared by forked workers)."""
+    name, latex, deadline = job
+    return name, _prove_one(name, latex, max(deadline - time.monotonic(), 1e-3))
+
+
 def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None, jobs: int | None = None) -> list[dict]:
     """Prove the named entries (all if ``None``); optionally write their LaTeX derivations.
 
@@ -86,15 +91,17 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     with _budget.handed_over() as left, Progress(len(chosen), "prove", unit="theorem") as meter:
         deadline = time.monotonic() + left
         if workers > 1:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = {pool.submit(_prove_one, n, latex, left): n for n in chosen}
-                for future in as_completed(futures):
-                    by_name[futures[future]] = future.result()
-                    meter.set(f"{futures[future]}: {by_name[futures[future]][0]['verdict']}")
+            # multiprocessing's Pool, not concurrent.futures: leaving the block (the time budget,
+            # Ctrl-C) terminates the workers at once instead of waiting for their proofs
+            jobs_args = [(n, latex, deadline) for n in chosen]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for name, row in pool.imap_unordered(_prove_until, jobs_args):
+                    by_name[name] = row
+                    meter.set(f"{name}: {row[0]['verdict']}")
                     meter.update()
         else:
             for n in chosen:
-                by_name[n] = _prove_one(n, latex, max(deadline - time.monotonic(), 1e-3))
+                by_name[n] = _prove_until((n, latex, deadline))[1]
                 meter.set(f"{n}: {by_name[n][0]['verdict']}")
                 meter.update()
     results = [by_name[n] for n in chosen]
@@ -123,15 +130,14 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
         (:meth:`theory.checks.catalogue_oracle.CheckResult.as_dict`); ``ok`` is whether every
         entry behaved as expected.
     """
+    from . import _budget
     from ._progress import progress
     from .catalogue import get as _get
     from .checks.catalogue_oracle import (
+        CheckResult,
         check_names,  # NumPy/SciPy oracle: loaded only when checking
         check_starts,
     )
-
-    from . import _budget
-    from .checks.catalogue_oracle import CheckResult
 
     chosen = list(theorems()) if names is None else [_get(n) for n in names]
     if len(chosen) == 1:
