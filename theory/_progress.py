@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 LINE_INTERVAL = 5.0  #: seconds between two plain progress lines
 _QUIET: ContextVar[bool | None] = ContextVar("theory_progress_quiet", default=None)
-_ACTIVE = [0]  #: meters currently shown; the heartbeat stays silent while one is
+_LAST = [0.0]  #: monotonic time of the last progress output (a line, or a bar update)
 
 
 def is_quiet() -> bool:
@@ -54,6 +54,7 @@ def say(line: str) -> None:
         return
     sys.stderr.write(line.rstrip("\n") + "\n")
     sys.stderr.flush()
+    _LAST[0] = time.monotonic()
 
 
 class Progress:
@@ -72,7 +73,6 @@ class Progress:
         self._last = self._start
         self._postfix = ""
         self._printed = False
-        self._counted = False
         if is_quiet():
             return
         try:
@@ -80,8 +80,6 @@ class Progress:
         except ImportError:  # pragma: no cover - tqdm is a runtime dependency
             self._plain = True
             return
-        _ACTIVE[0] += 1
-        self._counted = True
         if sys.stderr.isatty():
             self._bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=True, dynamic_ncols=True)
         else:
@@ -92,6 +90,7 @@ class Progress:
         self.n += n
         if self._bar is not None:
             self._bar.update(n)
+            _LAST[0] = time.monotonic()
         elif self._plain:
             now = time.monotonic()
             finished = self.total is not None and self.n >= self.total
@@ -113,14 +112,12 @@ class Progress:
         )
         extra = f" {self._postfix}" if self._postfix else ""
         self._printed = True
+        _LAST[0] = time.monotonic()
         sys.stderr.write(" ".join(meter.split()) + extra + "\n")
         sys.stderr.flush()
 
     def close(self) -> None:
         """Finish the meter."""
-        if self._counted:
-            _ACTIVE[0] -= 1
-            self._counted = False
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -156,8 +153,9 @@ def heartbeat(desc: str, *, first: float = 15.0, every: float = 30.0) -> Iterato
     """A line on stderr after ``first`` seconds and then every ``every`` seconds of a block.
 
     The CLI runs every command under it, so no command is ever silent for long, even where no
-    counted meter can be given (one long SymPy call, a figure's computation); it stays silent
-    while a :class:`Progress` meter is shown, and when quiet.
+    counted meter can be given (one long SymPy call, a figure's computation) or where many short
+    meters each finish before their first line (a sweep of short training runs); it stays silent
+    while other progress output is recent, and when quiet.
     """
     if is_quiet():
         yield
@@ -169,7 +167,7 @@ def heartbeat(desc: str, *, first: float = 15.0, every: float = 30.0) -> Iterato
         wait = first
         while not stop.wait(wait):
             wait = every
-            if _ACTIVE[0] == 0:
+            if time.monotonic() - _LAST[0] >= every:
                 elapsed = time.monotonic() - start
                 shown = f"{elapsed:.0f} s" if elapsed < 120 else f"{elapsed / 60:.1f} min"
                 sys.stderr.write(f"{desc}: still running, {shown} elapsed\n")
