@@ -66,6 +66,14 @@ def _prove_one(name: str, latex: bool, seconds: float | None = None) -> tuple[di
         return row, None
 
 
+def _worker_signals() -> None:
+    """A forked worker drops the CLI's SIGTERM/SIGALRM handlers: ``Pool.terminate`` ends it quietly."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
 def _prove_until(job: tuple[str, bool, float]) -> tuple[str, tuple[dict, str | None]]:
     """:func:`_prove_one` with the time left until ``deadline`` (``time.monotonic``, shared by forked workers)."""
     name, latex, deadline = job
@@ -94,7 +102,7 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
             # multiprocessing's Pool, not concurrent.futures: leaving the block (the time budget,
             # Ctrl-C) terminates the workers at once instead of waiting for their proofs
             jobs_args = [(n, latex, deadline) for n in chosen]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
                 for name, row in pool.imap_unordered(_prove_until, jobs_args):
                     by_name[name] = row
                     meter.set(f"{name}: {row[0]['verdict']}")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidArgument, TheoryError
+from .errors import InvalidArgument, TheoryError, TimeBudgetExceeded
 
 __all__ = ["DEFAULT_SST", "STEPS", "ReproduceSummary", "Step", "StepOutput", "StepRecord", "reproduce"]
 
@@ -316,6 +316,8 @@ def _run_step(step: Step, directory: Path, sst: Path) -> StepRecord:
     t0 = time.perf_counter()
     try:
         output = step.run(directory, sst)
+    except TimeBudgetExceeded:  # the whole run is out of time: stop (summary.json stays `running`)
+        raise
     except TheoryError as exc:  # bad input: the step's command would exit 2
         message = " ".join(str(exc).split()) or type(exc).__name__
         name = " ".join(step.command[:2] if step.command[0] == "lu" else step.command[:1])
