@@ -17,14 +17,13 @@ summary; this module never touches the CLI.
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._manifest import MANIFEST, load_manifest, new_run_id, record_files, running_summary
 from .errors import InvalidArgument, TheoryError, TimeBudgetExceeded
 
 __all__ = ["DEFAULT_SST", "STEPS", "ReproduceSummary", "Step", "StepOutput", "StepRecord", "reproduce"]
@@ -381,56 +380,23 @@ def reproduce(
         raise InvalidArgument(f"unknown step(s) {', '.join(map(repr, unknown))}; expected some of: {', '.join(known)}")
     directory = ensure_dir(out_dir)
     sst_dir = Path(sst) if sst is not None else DEFAULT_SST
-    run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    run_id = new_run_id()
     for sub in (directory, directory / "latex", directory / "figures"):
         sweep_stale_temps(sub)  # temporary files of a killed earlier run
     # a killed run must never leave an `ok` summary beside its partial output: the old summary is
     # replaced first by one that says this run is in progress (ok: false)
-    atomic_write_json(directory / "summary.json", _running(str(directory), run_id))
-    manifest = _load_manifest(directory)
+    atomic_write_json(directory / "summary.json", running_summary(str(directory), run_id))
+    manifest = load_manifest(directory)
     records: list[StepRecord] = []
     for step in STEPS:
         if steps is not None and step.name not in steps:
             continue
         record = _run_step(step, directory, sst_dir)
         records.append(record)
-        for f in record.files:  # which run wrote which file, updated as each step finishes
-            manifest[_relative(f, directory)] = {"run_id": run_id, "step": step.name}
+        record_files(manifest, record.files, directory, run_id, step.name)  # updated as each step finishes
         atomic_write_json(directory / MANIFEST, {"files": manifest, "last_run_id": run_id})
         if progress is not None:
             progress(record)
     summary = ReproduceSummary(str(directory), tuple(records), run_id)
     atomic_write_json(directory / "summary.json", summary.as_dict())
     return summary
-
-
-#: The manifest of an output directory: every file with the run (and step) that wrote it.
-MANIFEST = "manifest.json"
-
-
-def _running(out: str, run_id: str) -> dict[str, Any]:
-    return {
-        "out": out,
-        "run_id": run_id,
-        "status": "running",
-        "ok": False,
-        "note": "this run has not finished (or was killed); see manifest.json for the files it wrote",
-    }
-
-
-def _load_manifest(directory: Path) -> dict[str, Any]:
-    import json
-
-    try:
-        data = json.loads((directory / MANIFEST).read_text())
-        files = data.get("files", {})
-        return dict(files) if isinstance(files, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
-def _relative(path: str, directory: Path) -> str:
-    try:
-        return str(Path(path).relative_to(directory))
-    except ValueError:
-        return str(path)

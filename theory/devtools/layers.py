@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "theory._json",
             "theory._budget",
             "theory._progress",
+            "theory._manifest",
             "theory._config",
             "theory._source_tree",
             "theory.vocabulary",
