@@ -104,6 +104,7 @@ def _from_env() -> Limits:
     return Limits(parse_bytes(mem) if mem else DEFAULT_MAX_MEMORY, parse_seconds(sec) if sec else DEFAULT_MAX_SECONDS)
 
 
+_REFIRE = 0.25  #: seconds after which an expired limit fires again, until its block has exited
 _UNBOUNDED = 1e8  #: seconds (over 3 years): a longer budget means no time limit at all
 
 _LIMITS: ContextVar[Limits | None] = ContextVar("theory_budget_limits", default=None)
@@ -200,6 +201,9 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
     start = time.monotonic()
 
     def _expire(signum: int, frame: object) -> None:
+        # re-armed first: an exception raised where Python only reports it ("Exception ignored in"
+        # a finaliser or a gc callback) would otherwise leave the work running unbounded
+        signal.setitimer(signal.ITIMER_REAL, _REFIRE)
         raise TimeBudgetExceeded(
             f"{what} ran past its {format_seconds(limit)} time budget and was stopped; "
             "raise it with --max-seconds (env THEORY_MAX_SECONDS)"

@@ -75,3 +75,15 @@ def test_prove_all_past_its_budget_reports_timeout_rows() -> None:
     assert out.kind == "clean" and out.code == 1, out.stderr
     verdicts = [r["verdict"] for r in json.loads(out.stdout)]
     assert "timeout" in verdicts and len(verdicts) == 13
+
+
+def test_a_swallowed_expiry_fires_again() -> None:
+    """The first TimeBudgetExceeded lands in a place that swallows it; the limit must fire again."""
+    swallowed = []
+    with pytest.raises(TimeBudgetExceeded), _budget.time_limit(0.1, "spinning"):
+        try:
+            _spin(0.5)
+        except TimeBudgetExceeded:
+            swallowed.append(True)  # e.g. raised in a gc callback: reported, not propagated
+        _spin(5)
+    assert swallowed
