@@ -48,6 +48,9 @@ def write_hostile_files(root: Path) -> dict[str, Path]:
     buf = io.BytesIO()
     np.savez(buf, attn=nan_maps)
     put("nan_maps.npz", buf.getvalue())
+    maps = np.random.default_rng(0).random((12, 4, 300, 300))  # valid and large: a real model's size
+    np.savez(root / "big_valid.npz", attn=maps / maps.sum(axis=-1, keepdims=True))
+    files["big_valid.npz"] = root / "big_valid.npz"
     buf = io.BytesIO()
     np.savez(buf, attn=np.ones((3, 3)))  # wrong rank
     put("rank2.npz", buf.getvalue())

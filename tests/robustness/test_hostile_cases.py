@@ -62,6 +62,7 @@ CASES: list[tuple[list[str], str, str]] = [
     (["attention-flow", "huge_header.npz"], "error", "huge_header.npz"),
     (["attention-flow", "zip_bomb.npz"], "error", "zip_bomb.npz"),
     (["receptive-field", "--layers", "100000"], "result", ""),
+    (["attention-flow", "big_valid.npz", "--method", "flow"], "error", "--max-seconds"),
     (["hierarchy", "--toy-runs", str(10**23)], "error", "--toy-runs"),
     (["attention-flow", "--synthetic", "chunked:2", "--n", "4096", "--method", "flow"], "error", "--max-"),
     # tracebacks seen: negative seeds
