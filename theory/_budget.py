@@ -19,11 +19,13 @@ import math
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import BudgetExceeded, InvalidArgument, TimeBudgetExceeded
 
@@ -39,6 +41,8 @@ __all__ = [
     "limits_set",
     "parse_bytes",
     "parse_seconds",
+    "quiet_expiry_reports",
+    "reserve",
     "time_limit",
 ]
 
@@ -225,8 +229,8 @@ def handed_over() -> Iterator[float]:
     """Pause an enclosing :func:`time_limit` and yield the seconds it had left.
 
     For a loop that budgets its items itself (``prove --all``: an item past the time left becomes
-    a ``timeout`` row and the loop still reports the others).  The enclosing limit resumes
-    afterwards with what remains.
+    a ``timeout`` row and the loop still reports the others); the loop should keep
+    :func:`reserve` of it for reporting.  The enclosing limit resumes afterwards with what remains.
     """
     usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
     left = signal.getitimer(signal.ITIMER_REAL)[0] if usable else 0.0
@@ -238,5 +242,32 @@ def handed_over() -> Iterator[float]:
     try:
         yield left
     finally:
-        # a moment's grace so the loop can report the rows it has before the outer limit fires
-        signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - start), 1e-3) + 1.0)
+        signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - start), 1e-3))
+
+
+def reserve(left: float) -> float:
+    """Seconds of ``left`` a loop under :func:`handed_over` keeps for reporting its rows (1 s, or 20 %)."""
+    return min(1.0, 0.2 * left)
+
+
+@contextlib.contextmanager
+def quiet_expiry_reports() -> Iterator[None]:
+    """Drop Python's reports of a :class:`TimeBudgetExceeded` raised where it cannot propagate.
+
+    An expiry that lands in a gc callback or a finaliser is printed as "Exception ignored in ..."
+    with a traceback; the limit fires again anyway (see :func:`time_limit`), so the report is
+    noise.  Every other unraisable exception goes to the hook that was installed before.  The
+    CLI runs every command under this.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(getattr(unraisable, "exc_value", None), TimeBudgetExceeded):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous

@@ -97,7 +97,7 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     by_name: dict[str, tuple[dict, str | None]] = {}
     # the command's time budget is shared out here: an entry past what is left becomes a `timeout` row
     with _budget.handed_over() as left, Progress(len(chosen), "prove", unit="theorem") as meter:
-        deadline = time.monotonic() + left
+        deadline = time.monotonic() + left - _budget.reserve(left)  # the rest: writing and printing the rows
         if workers > 1:
             # multiprocessing's Pool, not concurrent.futures: leaving the block (the time budget,
             # Ctrl-C) terminates the workers at once instead of waiting for their proofs
@@ -154,7 +154,7 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
     results = []
     # the command's time budget is shared out: an entry past what is left becomes a `timeout` row
     with _budget.handed_over() as left:
-        deadline = time.monotonic() + left
+        deadline = time.monotonic() + left - _budget.reserve(left)
         for t in progress(chosen, desc="check", unit="theorem"):
             t0 = time.perf_counter()
             try:

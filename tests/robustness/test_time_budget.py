@@ -87,3 +87,15 @@ def test_a_swallowed_expiry_fires_again() -> None:
             swallowed.append(True)  # e.g. raised in a gc callback: reported, not propagated
         _spin(5)
     assert swallowed
+
+
+def test_swallowed_expiry_is_not_reported_but_other_errors_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    from types import SimpleNamespace
+
+    seen: list[BaseException] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(u.exc_value))
+    with _budget.quiet_expiry_reports():
+        sys.unraisablehook(SimpleNamespace(exc_value=TimeBudgetExceeded("planted")))
+        sys.unraisablehook(SimpleNamespace(exc_value=ZeroDivisionError("planted")))  # control: passed on
+    assert [type(e) for e in seen] == [ZeroDivisionError]

@@ -144,6 +144,7 @@ def guarded(args: argparse.Namespace, name: str) -> Iterator[_Outcome]:
             warnings.catch_warnings(record=True) as caught_now,
             _budget.limits_set(getattr(args, "max_memory", None), getattr(args, "max_seconds", None)),
             _progress.quiet(True) if getattr(args, "quiet", False) else contextlib.nullcontext(),
+            _budget.quiet_expiry_reports(),
             _budget.time_limit(None, prog),
             _progress.heartbeat(prog),
         ):
