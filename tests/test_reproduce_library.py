@@ -124,7 +124,12 @@ def test_reduced_run_matches_the_commands(tmp_path: Path, capsys: pytest.Capture
     assert summary.ok and [r.status for r in summary.steps] == ["skipped", "ok", "ok"]
     out = tmp_path / "out"
     assert json.loads((out / "summary.json").read_text()) == summary.as_dict()
-    assert sorted(p.name for p in out.iterdir()) == ["compare-arch.json", "receptive-field.json", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "compare-arch.json",
+        "manifest.json",
+        "receptive-field.json",
+        "summary.json",
+    ]
     assert summary.steps[1].files == (str(out / "receptive-field.json"),)
     assert capsys.readouterr().out == ""  # the library prints nothing
     for record in summary.steps[1:]:

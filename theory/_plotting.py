@@ -24,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._io import _json_default, atomic_write_bytes, atomic_write_text, ensure_dir
+from ._io import atomic_write_bytes, atomic_write_text, ensure_dir
+from ._json import finite_copy
 from .errors import OptionalDependencyError, require
 
 __all__ = [
@@ -108,7 +109,10 @@ def write_figure(
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"figure name {name!r} does not match {NAME_PATTERN.pattern}")
     directory = ensure_dir(out_dir)
-    text = json.dumps(data, indent=1, allow_nan=False, default=_json_default)  # ValueError on NaN / inf
+    clean, places = finite_copy(data)
+    if places:  # a figure's data must replot: refuse, do not replace by a status
+        raise ValueError(f"figure {name!r} data is not finite at {', '.join(places[:3])}")
+    text = json.dumps(clean, indent=1, allow_nan=False)
     json_path = atomic_write_text(directory / f"{name}.json", text + "\n")
     files = [str(json_path)]
     if draw is None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .catalogue import get, prove_theorem, theorems
+from .errors import TimeBudgetExceeded
 from .models.registry import MODELS, build_model
 from .symbolic import derive_flow, prove, render_latex
 from .symbolic.latex import latex_expr
@@ -39,9 +40,44 @@ def catalogue_rows() -> list[dict]:
     return [{"name": t.name, "kind": t.kind, "expected": t.expected, "summary": t.summary} for t in theorems()]
 
 
-def _prove_one(name: str, latex: bool) -> tuple[dict, str | None]:
+def _prove_one(name: str, latex: bool, seconds: float | None = None) -> tuple[dict, str | None]:
+    """One entry's outcome row (and LaTeX), or a ``timeout`` row when it runs past ``seconds``."""
+    from . import _budget
+
     theorem = get(name)
-    return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
+    t0 = time.perf_counter()
+    try:
+        with _budget.time_limit(seconds, f"proving {name}"):
+            return prove_theorem(theorem).as_dict(), (render_latex(theorem.derivation()) if latex else None)
+    except TimeBudgetExceeded:
+        row = {
+            "name": name,
+            "verdict": "timeout",
+            "expected": theorem.expected,
+            "statement": theorem.statement,
+            "residual": None,
+            "counterexample": None,
+            "method": "none",
+            "sizes": "",
+            "seconds": time.perf_counter() - t0,
+            "ok": False,
+            "note": "stopped: the time budget ran out during this proof; raise it with --max-seconds",
+        }
+        return row, None
+
+
+def _worker_signals() -> None:
+    """A forked worker drops the CLI's SIGTERM/SIGALRM handlers: ``Pool.terminate`` ends it quietly."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def _prove_until(job: tuple[str, bool, float]) -> tuple[str, tuple[dict, str | None]]:
+    """:func:`_prove_one` with the time left until ``deadline`` (``time.monotonic``, shared by forked workers)."""
+    name, latex, deadline = job
+    return name, _prove_one(name, latex, max(deadline - time.monotonic(), 1e-3))
 
 
 def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None, jobs: int | None = None) -> list[dict]:
@@ -50,17 +86,33 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
     Entries are independent, so they run in ``jobs`` worker processes (default: one per CPU
     core).  Every ``.tex`` is rendered before any is written, and each is written atomically.
     """
+    from . import _budget
     from ._io import atomic_write_text, ensure_dir  # loads NumPy: not on `theory list`'s path
+    from ._progress import Progress
 
     chosen = [t.name for t in theorems()] if names is None else [get(n).name for n in names]
     latex = latex_dir is not None
     directory = ensure_dir(latex_dir) if latex_dir is not None else None
     workers = min(len(chosen), jobs or os.cpu_count() or 1)
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            results = list(pool.map(_prove_one, chosen, [latex] * len(chosen)))
-    else:
-        results = [_prove_one(n, latex) for n in chosen]
+    by_name: dict[str, tuple[dict, str | None]] = {}
+    # the command's time budget is shared out here: an entry past what is left becomes a `timeout` row
+    with _budget.handed_over() as left, Progress(len(chosen), "prove", unit="theorem") as meter:
+        deadline = time.monotonic() + left - _budget.reserve(left)  # the rest: writing and printing the rows
+        if workers > 1:
+            # multiprocessing's Pool, not concurrent.futures: leaving the block (the time budget,
+            # Ctrl-C) terminates the workers at once instead of waiting for their proofs
+            jobs_args = [(n, latex, deadline) for n in chosen]
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals) as pool:
+                for name, row in pool.imap_unordered(_prove_until, jobs_args):
+                    by_name[name] = row
+                    meter.set(f"{name}: {row[0]['verdict']}")
+                    meter.update()
+        else:
+            for n in chosen:
+                by_name[n] = _prove_until((n, latex, deadline))[1]
+                meter.set(f"{n}: {by_name[n][0]['verdict']}")
+                meter.update()
+    results = [by_name[n] for n in chosen]
     if directory is not None:
         for name, (_, text) in zip(chosen, results, strict=True):
             atomic_write_text(directory / f"{name}.tex", text or "")
@@ -86,9 +138,35 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
         (:meth:`theory.checks.catalogue_oracle.CheckResult.as_dict`); ``ok`` is whether every
         entry behaved as expected.
     """
-    from .checks.catalogue_oracle import check_names  # NumPy/SciPy oracle: loaded only when checking
+    from . import _budget
+    from ._progress import progress
+    from .catalogue import get as _get
+    from .checks.catalogue_oracle import (
+        CheckResult,
+        check_names,  # NumPy/SciPy oracle: loaded only when checking
+        check_starts,
+    )
 
-    results = check_names(None if names is None else list(names), seed=seed, starts=starts)
+    chosen = list(theorems()) if names is None else [_get(n) for n in names]
+    if len(chosen) == 1:
+        results = check_names([chosen[0].name], seed=seed, starts=starts)
+        return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
+    results = []
+    # the command's time budget is shared out: an entry past what is left becomes a `timeout` row
+    with _budget.handed_over() as left:
+        deadline = time.monotonic() + left - _budget.reserve(left)
+        for t in progress(chosen, desc="check", unit="theorem"):
+            t0 = time.perf_counter()
+            try:
+                with _budget.time_limit(max(deadline - time.monotonic(), 1e-3), f"checking {t.name}"):
+                    results.append(check_starts(t, starts=starts, seed=seed))
+            except TimeBudgetExceeded:
+                note = "stopped: the time budget ran out during this check; raise it with --max-seconds"
+                results.append(
+                    CheckResult(
+                        t.name, t.kind, t.expected, "timeout", False, note=note, seconds=time.perf_counter() - t0
+                    )
+                )
     return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = [
     "BlowUpError",
+    "BudgetExceeded",
     "ExpressionError",
     "InvalidArgument",
     "ModelError",
@@ -18,6 +19,7 @@ __all__ = [
     "OptionalDependencyError",
     "SolverError",
     "TheoryError",
+    "TimeBudgetExceeded",
     "UnknownNameError",
 ]
 
@@ -40,6 +42,18 @@ class ExpressionError(InvalidArgument):
 
 class ModelError(InvalidArgument):
     """A model specification is inconsistent (sizes, parameter groups, assumptions)."""
+
+
+class BudgetExceeded(InvalidArgument):
+    """The work asked for would exceed the memory or time budget; the message gives the estimate
+    and the option (``--max-memory`` / ``--max-seconds``) that raises the limit."""
+
+
+class TimeBudgetExceeded(TheoryError):
+    """A computation ran past its time budget and was stopped (status ``timeout``).
+
+    Deliberately not a ``ValueError``/``OSError``/``RuntimeError``: numeric code that catches
+    those to report a status must not mistake a stopped computation for a result."""
 
 
 class NotConservedError(TheoryError, AssertionError):

@@ -5,7 +5,11 @@ functions the ``theory`` sub-commands call), saves each step's JSON record as
 ``OUT/STEP.json`` (what ``theory COMMAND --json`` prints for the step's ``command``; a
 figure's numbers stay in ``OUT/figures/NAME.json`` only, so no JSON is written twice) and
 writes ``OUT/summary.json`` listing every step with its status, exit code, duration and the
-files it wrote.  Every file is written atomically.  The SST step is reported as skipped,
+files it wrote.  Every file is written atomically.  A run first replaces ``summary.json`` by a
+``"status": "running", "ok": false`` record and writes the final one only at the end, so a
+killed run never leaves an ``ok`` summary beside partial output; ``OUT/manifest.json`` maps
+every file to the run id (and step) that wrote it, updated as each step finishes; temporary
+files of an earlier killed run are swept at the start.  The SST step is reported as skipped,
 never faked, when the SST data directory is missing.
 
 The CLI ``theory reproduce`` only parses its flags, calls :func:`reproduce` and prints the
@@ -20,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidArgument, TheoryError
+from ._manifest import MANIFEST, load_manifest, new_run_id, record_files, running_summary
+from .errors import InvalidArgument, TheoryError, TimeBudgetExceeded
 
 __all__ = ["DEFAULT_SST", "STEPS", "ReproduceSummary", "Step", "StepOutput", "StepRecord", "reproduce"]
 
@@ -159,6 +164,7 @@ class ReproduceSummary:
 
     out: str
     steps: tuple[StepRecord, ...] = field(default=())
+    run_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -166,8 +172,14 @@ class ReproduceSummary:
         return all(s.ok for s in self.steps)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary: ``out``, ``steps`` (rows) and ``ok``."""
-        return {"out": self.out, "steps": [s.as_dict() for s in self.steps], "ok": self.ok}
+        """JSON-ready summary: ``out``, ``run_id``, ``status`` (``complete``), ``steps`` (rows) and ``ok``."""
+        return {
+            "out": self.out,
+            "run_id": self.run_id,
+            "status": "complete",
+            "steps": [s.as_dict() for s in self.steps],
+            "ok": self.ok,
+        }
 
 
 # ----------------------------------------------------------------------------- the steps
@@ -309,6 +321,8 @@ def _run_step(step: Step, directory: Path, sst: Path) -> StepRecord:
     t0 = time.perf_counter()
     try:
         output = step.run(directory, sst)
+    except TimeBudgetExceeded:  # the whole run is out of time: stop (summary.json stays `running`)
+        raise
     except TheoryError as exc:  # bad input: the step's command would exit 2
         message = " ".join(str(exc).split()) or type(exc).__name__
         name = " ".join(step.command[:2] if step.command[0] == "lu" else step.command[:1])
@@ -364,7 +378,7 @@ def reproduce(
     InvalidArgument
         An unknown step name, or an output directory that cannot be created.
     """
-    from ._io import atomic_write_json, ensure_dir
+    from ._io import atomic_write_json, ensure_dir, sweep_stale_temps
 
     known = [s.name for s in STEPS]
     unknown = [n for n in steps or () if n not in known]
@@ -372,14 +386,23 @@ def reproduce(
         raise InvalidArgument(f"unknown step(s) {', '.join(map(repr, unknown))}; expected some of: {', '.join(known)}")
     directory = ensure_dir(out_dir)
     sst_dir = Path(sst) if sst is not None else DEFAULT_SST
+    run_id = new_run_id()
+    for sub in (directory, directory / "latex", directory / "figures"):
+        sweep_stale_temps(sub)  # temporary files of a killed earlier run
+    # a killed run must never leave an `ok` summary beside its partial output: the old summary is
+    # replaced first by one that says this run is in progress (ok: false)
+    atomic_write_json(directory / "summary.json", running_summary(str(directory), run_id))
+    manifest = load_manifest(directory)
     records: list[StepRecord] = []
     for step in STEPS:
         if steps is not None and step.name not in steps:
             continue
         record = _run_step(step, directory, sst_dir)
         records.append(record)
+        record_files(manifest, record.files, directory, run_id, step.name)  # updated as each step finishes
+        atomic_write_json(directory / MANIFEST, {"files": manifest, "last_run_id": run_id})
         if progress is not None:
             progress(record)
-    summary = ReproduceSummary(str(directory), tuple(records))
+    summary = ReproduceSummary(str(directory), tuple(records), run_id)
     atomic_write_json(directory / "summary.json", summary.as_dict())
     return summary

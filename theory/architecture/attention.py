@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._io import atomic_savez
+from .._budget import check as check_budget
+from .._config import check_seed
+from .._io import atomic_savez, load_npz
 from ..errors import InvalidArgument
 from .masks import Mask
 
@@ -114,18 +116,14 @@ def merge_heads(attn: np.ndarray | AttentionStack) -> np.ndarray:
 def load_attention_npz(path: str | os.PathLike[str]) -> AttentionStack:
     """Load and validate an attention ``.npz`` (layout in the module docstring)."""
     p = os.fspath(path)
-    if not os.path.isfile(p):
-        raise AttentionMapError(f"attention file {p!r} not found; pass an .npz with array 'attn'")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            if "attn" not in z.files:
-                raise AttentionMapError(f"{p!r} has arrays {sorted(z.files)} but no 'attn' (shape (L, H, n, n))")
-            attn = z["attn"]
-            tokens = tuple(str(t) for t in z["tokens"]) if "tokens" in z.files else None
-    except AttentionMapError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise AttentionMapError(f"cannot read {p!r} as an .npz archive ({type(exc).__name__})") from exc
+    try:  # headers, sizes and zip ratios are checked before any data is read
+        arrays = load_npz(p, what="attention file")
+    except InvalidArgument as exc:
+        raise AttentionMapError(str(exc)) from exc
+    if "attn" not in arrays:
+        raise AttentionMapError(f"{p!r} has arrays {sorted(arrays)} but no 'attn' (shape (L, H, n, n))")
+    attn = arrays["attn"]
+    tokens = tuple(str(t) for t in arrays["tokens"]) if "tokens" in arrays else None
     a = validate_attention(attn, name=f"{os.path.basename(p)}:attn")
     if tokens is not None and len(tokens) != a.shape[-1]:
         raise AttentionMapError(f"{p!r}: 'tokens' has {len(tokens)} entries, maps have n={a.shape[-1]}")
@@ -158,6 +156,13 @@ def synthetic_attention(
         raise InvalidArgument(f"need n, layers, heads >= 1, got n={n}, layers={layers}, heads={heads}")
     if n > 4096:
         raise InvalidArgument(f"synthetic maps are dense (L, H, n, n); n={n} > 4096 is too large")
+    check_budget(
+        "synthetic attention maps",
+        memory=8.0 * layers * heads * n * n + 24.0 * n * n,
+        detail=f"dense (L, H, n, n) = ({layers}, {heads}, {n}, {n}) float64",
+        reduce="--layers, --heads or --n",
+    )
+    check_seed(seed)
     if tau <= 0 or not 0 <= peak <= 1:
         raise InvalidArgument(f"need tau > 0 and 0 <= peak <= 1, got tau={tau}, peak={peak}")
     allowed = mask.keys(n).toarray() | np.eye(n, dtype=bool)

@@ -45,6 +45,7 @@ from scipy.sparse.csgraph import maximum_flow
 from tqdm import tqdm
 
 from ..errors import InvalidArgument
+from ._budgets import flow_budget
 from .flow_solver import SCALE, LayeredSolver
 from .rollout import residual_mix
 
@@ -306,8 +307,8 @@ def attention_flow(
         cap = np.asarray(attn, dtype=np.float64)
         if cap.ndim != 3 or cap.shape[1] != cap.shape[2]:
             raise InvalidArgument(f"capacities must have shape (L, n, n), got {cap.shape}")
-        if np.any(cap < 0) or np.any(cap.sum(axis=-1) > 1 + 1e-6):
-            raise InvalidArgument("capacities must be >= 0 with row sums <= 1 (int32 scaling)")
+        if not np.all(np.isfinite(cap)) or np.any(cap < 0) or np.any(cap.sum(axis=-1) > 1 + 1e-6):
+            raise InvalidArgument("capacities must be finite, >= 0 with row sums <= 1 (int32 scaling)")
     else:
         cap = residual_mix(attn, residual=residual)
     n_layers, n = cap.shape[0], cap.shape[-1]
@@ -322,6 +323,7 @@ def attention_flow(
             raise InvalidArgument(f"{name} positions must lie in 0..{n - 1}, got {pos}")
     if not (math.isfinite(tol) and 0 <= tol < 1) or workers < 1:
         raise InvalidArgument(f"need 0 <= tol < 1 and workers >= 1, got tol={tol}, workers={workers}")
+    flow_budget(cap.shape[0], n, len(outs), len(ins))
     t0 = time.perf_counter()
     pairs = [(i, j) for i in outs for j in ins]
     workers = max(1, min(workers, len(pairs), os.cpu_count() or 1))

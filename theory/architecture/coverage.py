@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from .._budget import check as check_budget
 from ..errors import InvalidArgument
 from .masks import Causal, Dilated, Full, Mask, Window
 from .reach import (
@@ -172,6 +173,10 @@ def receptive_field(masks: Mask | Sequence[Mask], layers: int, n: int, *, method
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise InvalidArgument(f"context must be a positive integer, got context={n!r}")
+    # interval arithmetic keeps ~8 int64 arrays of length n; the time is not estimated here: the
+    # reach stops at its fixed point (usually within a few layers), and the command's time budget
+    # stops a run that does not reach it
+    check_budget("receptive field", memory=64.0 * n, detail=f"8 arrays of context length {n}", reduce="--context")
     per_layer = stack(masks, layers)
     base = [masks] if isinstance(masks, Mask) else list(masks)
     if method not in ("auto", "interval", "residue", "sparse"):

@@ -55,7 +55,12 @@ def _parse_value(kind: str, field: str, raw: str, typ: type, spec: str) -> int |
         ) from None
     if val < 1:
         raise MaskSpecError(f"mask {spec!r}: field {field!r} must be >= 1, got {val}")
+    if val > MAX_SIZE:
+        raise MaskSpecError(f"mask {spec!r}: field {field!r} = {raw} is too large; at most {MAX_SIZE:.3g} (2**53)")
     return val
+
+
+MAX_SIZE = 2**53  #: largest size field: exact as a float, and far beyond any sequence length
 
 
 def parse_mask(spec: str) -> Mask:

@@ -110,11 +110,11 @@ def parse_arch(spec: str, **defaults: object) -> ArchSpec:
         if key in _INT_FIELDS:
             try:
                 num = float(raw)
-                if not num.is_integer() or num < 1:
+                if not num.is_integer() or num < 1 or num > 2**53:
                     raise ValueError
             except ValueError:
                 raise ArchSpecError(
-                    f"architecture {spec!r}: field {key!r} must be a positive integer, got {raw!r}"
+                    f"architecture {spec!r}: field {key!r} must be a positive integer up to 2**53, got {raw!r}"
                 ) from None
             vals[key] = int(num)
         elif key in _BOOL_FIELDS:
@@ -124,11 +124,11 @@ def parse_arch(spec: str, **defaults: object) -> ArchSpec:
         elif key in ("ffn", "ffn_ratio"):
             try:
                 vals["ffn_ratio"] = float(raw)
-                if not vals["ffn_ratio"] > 0:
+                if not 0 < vals["ffn_ratio"] < 1e6:  # also refuses inf and nan
                     raise ValueError
             except ValueError:
                 raise ArchSpecError(
-                    f"architecture {spec!r}: field 'ffn' must be a positive number, got {raw!r}"
+                    f"architecture {spec!r}: field 'ffn' must be a positive finite number below 1e6, got {raw!r}"
                 ) from None
         elif key == "positional":
             if raw not in ("rotary", "learned", "none"):

@@ -63,7 +63,40 @@ def stack(masks: Mask | Sequence[Mask], layers: int) -> list[Mask]:
         raise InvalidArgument("need at least one mask; pass e.g. --mask causal")
     if not isinstance(layers, int | np.integer) or layers < 0:
         raise InvalidArgument(f"layers must be a non-negative integer, got layers={layers!r}")
-    return [masks[k % len(masks)] for k in range(int(layers))]
+    return _Cycle(tuple(masks), int(layers))  # type: ignore[return-value]
+
+
+class _Cycle(Sequence):
+    """``masks`` cycled over ``layers`` layers, without a list of ``layers`` entries (10**15 is fine)."""
+
+    def __init__(self, masks: tuple[Mask, ...], layers: int) -> None:
+        self.masks, self.layers = masks, layers
+
+    def __len__(self) -> int:
+        return self.layers
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self.layers))]
+        if not -self.layers <= k < self.layers:
+            raise IndexError(k)
+        return self.masks[k % len(self.masks)]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for k in range(self.layers):
+            yield self.masks[k % len(self.masks)]
+
+
+def _period(masks: Sequence[Mask]) -> int:
+    """The shortest period of the layer sequence (by spec): a state that repeats after it is final."""
+    if isinstance(masks, _Cycle):
+        specs = [m.spec for m in masks.masks]
+    else:
+        specs = [m.spec for m in masks]
+    for p in range(1, len(specs) + 1):
+        if all(specs[i] == specs[i - p] for i in range(p, len(specs))):
+            return p
+    return max(len(specs), 1)
 
 
 # ------------------------------------------------------------------ interval arithmetic
@@ -156,10 +189,19 @@ def reach_intervals(masks: Sequence[Mask], n: int) -> IntervalReach:
     """
     cache: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     state = _identity(n)
-    for mask in masks:
+    period = _period(masks)
+    previous = state
+    for k, mask in enumerate(masks):
         if mask.spec not in cache:
             cache[mask.spec] = _intervals_of(mask, n)
         state = _step(state, *cache[mask.spec])
+        if (k + 1) % period == 0:  # a whole cycle left the reach unchanged: every further layer does too
+            if all(
+                np.array_equal(a, b)
+                for a, b in ((state.p, previous.p), (state.lo, previous.lo), (state.hi, previous.hi))
+            ):
+                break
+            previous = state
     return state
 
 

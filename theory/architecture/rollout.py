@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InvalidArgument
 from ..numeric.entropy import entropy
-from .attention import AttentionStack, merge_heads
+from .attention import AttentionStack, merge_heads, validate_attention
 
 __all__ = [
     "attention_entropy",
@@ -42,7 +42,9 @@ def residual_mix(attn: np.ndarray | AttentionStack, *, residual: float = 0.5) ->
     """
     if not 0.0 <= residual <= 1.0:
         raise InvalidArgument(f"residual weight must lie in [0, 1], got residual={residual}")
-    a = merge_heads(attn)
+    if isinstance(attn, AttentionStack):
+        attn = merge_heads(attn)
+    a = merge_heads(validate_attention(attn))  # shape, finiteness (NaN maps refused), sign, row sums
     n = a.shape[-1]
     mixed = residual * a + (1.0 - residual) * np.eye(n)[None]
     return mixed / mixed.sum(axis=-1, keepdims=True)

@@ -265,6 +265,11 @@ def compute_optimal(law: ScalingLaw | str, budget: float) -> dict:
     c = _positive("budget", budget)
     x = c / 6.0
     n_opt = law.G * x ** (law.beta / (law.alpha + law.beta))
+    if not (n_opt > 0 and math.isfinite(n_opt) and math.isfinite(x / n_opt) and x / n_opt > 0):
+        raise InvalidArgument(
+            f"budget={budget:g} FLOPs is outside what floating point can solve for N*, D* (they underflow or "
+            "overflow); pass a budget such as 1e21"
+        )
     d_opt = x / n_opt
     return {
         "law": law.name,

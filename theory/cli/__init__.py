@@ -8,7 +8,14 @@ and maps outcomes to exit codes:
 
 * 0 - ran, every result as expected;
 * 1 - ran, some result not as expected (e.g. a proof did not reach its verdict);
-* 2 - bad input (unknown name, malformed expression, bad option): one line on stderr.
+* 2 - bad input (unknown name, malformed expression, bad option, over the resource budget,
+  unwritable output): one line on stderr naming the culprit and the fix;
+* 3 - an internal error (a bug): one line on stderr asking for a report (``THEORY_DEBUG=1``
+  shows the traceback).
+
+Options every sub-command gets here, in one place (:mod:`theory.cli._common`): ``--quiet``,
+``--max-memory``, ``--max-seconds``; every ``--seed`` is a non-negative 32-bit integer and
+every float option finite, checked while parsing; output paths are checked before the work.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import TheoryError
+from ._common import add_common_options, check_outputs, guarded
 from ._output import Result, emit
 
 __all__ = ["main"]
@@ -58,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in _COMMAND_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         module.register(sub)
+    add_common_options(parser)
     return parser
 
 
@@ -72,20 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
-    try:
+    name = " ".join(w for w in (args.command, getattr(args, "lu_command", None)) if w)
+    with guarded(args, name) as outcome:
+        check_outputs(args)
         result: Result = run(args)
-    except TheoryError as exc:
-        sys.stderr.write(f"theory {args.command}: error: {_one_line(exc)}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("theory: interrupted\n")
-        return 130
-    emit(result, as_json=bool(getattr(args, "json", False)))
-    return 0 if result.ok else 1
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+        emit(result, as_json=bool(getattr(args, "json", False)))
+        outcome.code = 0 if result.ok else 1
+    return outcome.code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+from .._json import dumps
 
 __all__ = ["Result", "add_json_flag", "emit"]
 
@@ -37,21 +38,18 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def emit(result: Result, *, as_json: bool) -> None:
-    """Print ``result`` to stdout as JSON or text; notes go to stderr in text mode."""
+    """Print ``result`` to stdout as strict JSON or text; notes go to stderr in text mode.
+
+    JSON goes through the one encoder, :func:`theory._json.dumps`: a non-finite number becomes
+    ``{"status": "non-finite", "value": ..., "reason": ...}`` and a note on stderr says where.
+    """
     if as_json:
-        sys.stdout.write(json.dumps(result.data, indent=2, default=_default) + "\n")
+        text, places = dumps(result.data)
+        sys.stdout.write(text + "\n")
+        if places:
+            shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
+            sys.stderr.write(f"note: non-finite values at {shown} are reported as a status with a reason\n")
     else:
         sys.stdout.write(result.text.rstrip("\n") + "\n")
         for note in result.notes:
             sys.stderr.write(f"note: {note}\n")
-
-
-def _default(obj: Any) -> Any:
-    np = sys.modules.get("numpy")  # not imported for start-up speed: a NumPy value means NumPy is loaded
-    if np is None:
-        return str(obj)
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)

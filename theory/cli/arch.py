@@ -437,6 +437,11 @@ def _run_attention_flow(args: argparse.Namespace) -> Result:
     if args.path is not None:
         stacks = [("file " + args.path, load_attention_npz(args.path))]
     elif args.synthetic is not None:
+        if args.method in ("flow", "both"):  # refuse before the dense maps are built
+            from ..architecture._budgets import flow_budget
+
+            n_out = len(_outputs(args.outputs, args.n) or range(args.n))
+            flow_budget(args.layers, args.n, n_out, args.n)
         st = synthetic_attention(
             parse_mask(args.synthetic), args.n, args.layers, kind=args.kind,
             heads=args.heads, tau=args.tau, seed=args.seed,

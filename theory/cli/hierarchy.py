@@ -6,6 +6,7 @@ Parses arguments and prints; the work is in :mod:`theory.hierarchy.report`.
 from __future__ import annotations
 
 import argparse
+import math
 
 from ._output import Result, add_json_flag
 
@@ -75,12 +76,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run)
 
 
+def _budget_check(args: argparse.Namespace) -> None:
+    """Memory and time of ``hierarchy`` from all its sizes together (:mod:`theory._budget`).
+
+    ``tokens = branching**depth`` leaves; Monte Carlo holds ``samples x tokens`` draws and the
+    pair table ``(tokens * classes)**2`` entries; each toy Adam step costs ~2e5 operations per
+    token (calibrated: the defaults take ~20 s).
+    """
+    from .. import _budget
+
+    sizes = (args.depth, args.branching, args.classes, args.samples, args.toy_steps)
+    if min(sizes) < 1 or args.toy_runs < 0 or args.depth * math.log2(max(args.branching, 2)) > 20:
+        return  # out of range (or over the tree's node limit): the library refuses it with its own message
+    tokens = args.branching**args.depth
+    memory = 8.0 * (4 * args.samples * tokens + 4 * (tokens * args.classes) ** 2)
+    seconds = (20.0 * args.samples * tokens + 2e5 * args.toy_runs * args.toy_steps * tokens) / _budget.FLOPS
+    _budget.check(
+        "hierarchy",
+        memory=memory,
+        seconds=seconds,
+        detail=f"{tokens} tokens, {args.samples} samples, {args.toy_runs} toy runs x {args.toy_steps} steps",
+        reduce="--depth, --branching, --samples, --toy-runs or --toy-steps",
+    )
+
+
 def _run(args: argparse.Namespace) -> Result:
     from ..hierarchy.figure import attach_figure
     from ..hierarchy.report import HierarchyConfig, hierarchy_report, render_text
     from ..hierarchy.toy import ToyConfig
     from ..hierarchy.transformer import TransformerConfig
 
+    _budget_check(args)
     config = HierarchyConfig(
         rho=args.rho,
         channel=args.channel,

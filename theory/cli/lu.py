@@ -7,6 +7,7 @@ No logic here: arguments are parsed and handed to :mod:`theory.lu.report`; figur
 from __future__ import annotations
 
 import argparse
+import math
 
 from ..errors import InvalidArgument
 from ._output import Result, add_json_flag
@@ -17,6 +18,8 @@ def _floats(text: str) -> tuple[float, ...]:
         vals = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise InvalidArgument(f"expected comma-separated numbers, got {text!r}") from None
+    if not vals or not all(math.isfinite(v) and v > 0 for v in vals):
+        raise InvalidArgument(f"expected comma-separated positive finite numbers, got {text!r}")
     return vals
 
 
@@ -24,9 +27,12 @@ def _pad(text: str) -> int | str | None:
     if text in ("max", "none"):
         return None if text == "none" else "max"
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise InvalidArgument(f"expected --pad-to max, none or an integer, got {text!r}") from None
+        raise InvalidArgument(f"expected --pad-to max, none or a positive integer, got {text!r}") from None
+    if value < 1:
+        raise InvalidArgument(f"expected --pad-to max, none or a positive integer, got {text!r}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,9 +110,78 @@ def _no_subcommand(args: argparse.Namespace) -> Result:
     raise InvalidArgument("choose a sub-command: `theory lu synthetic` or `theory lu sst`")
 
 
+def _synthetic_budget(args: argparse.Namespace) -> None:
+    """Memory and time of ``lu synthetic`` from all its sizes together (:mod:`theory._budget`).
+
+    Every run holds the one-hot batch ``n_sentences x (m + 1)`` tokens of dimension ``d``
+    (forward and backward: ~6 arrays) and the embeddings; an epoch costs ~2 passes of
+    :data:`theory._budget.FLOPS` over it (calibrated: the defaults take ~3.5 min, ``--sweep`` ~20).
+    Runs: identity + control at each rate (``horizon / lr`` epochs each), convergence,
+    ablations (3), and with ``--sweep`` 2 per (vocabulary, m) point of the sweep.
+    """
+    from .. import _budget
+
+    sizes = {
+        "--epochs": args.epochs,
+        "--n-sentences": args.n_sentences,
+        "--n-nontopic": args.n_nontopic,
+        "--m": args.m,
+        "--d": args.d,
+        "--ablation-epochs": args.ablation_epochs,
+    }
+    for name, value in sizes.items():
+        if value < 1:
+            raise InvalidArgument(f"{name} must be a positive integer, got {value}")
+    if not args.horizon > 0:
+        raise InvalidArgument(f"--horizon must be positive, got {args.horizon}")
+    per_epoch = args.n_sentences * (args.m + 1) * args.d
+    epochs = 2 * sum(args.horizon / lr for lr in args.lrs) + args.epochs + 3 * args.ablation_epochs
+    if args.sweep:
+        epochs += 2 * 27 * args.sweep_epochs * max(args.sweep_sentences / args.n_sentences, 1.0)
+    memory = 8.0 * (6 * per_epoch + 4 * (args.n_nontopic + 2) * args.d)
+    _budget.check(
+        "lu synthetic",
+        memory=memory,
+        seconds=2.0 * per_epoch * epochs / _budget.FLOPS,
+        detail=f"{epochs:.3g} epochs over {args.n_sentences} sentences x {args.m + 1} tokens x d={args.d}",
+        reduce="--epochs, --n-sentences, --m or --d",
+    )
+
+
+def _sst_budget(args: argparse.Namespace) -> None:
+    """Memory and time of ``lu sst``: padded length x training sentences x ``d`` (see above)."""
+    from pathlib import Path
+
+    from .. import _budget
+
+    for name, value in {"--epochs": args.epochs, "--d": args.d, "--top": args.top}.items():
+        if value < 1:
+            raise InvalidArgument(f"{name} must be a positive integer, got {value}")
+    stem = "stsa.binary" if args.task == "sst2" else "stsa.fine"
+    train = Path(args.data) / f"{stem}.train"
+    try:
+        with train.open("rb") as fh:
+            lines = sum(1 for _ in fh)
+    except OSError:
+        return  # the loader names the missing file
+    if args.max_train is not None:
+        lines = min(lines, max(args.max_train, 1))
+    length = args.pad_to if isinstance(args.pad_to, int) else 64  # SST sentences are at most ~60 words
+    vocab = min(lines * length, 30_000)
+    per_epoch = lines * length * args.d
+    _budget.check(
+        "lu sst",
+        memory=8.0 * (6 * per_epoch + 4 * vocab * args.d),
+        seconds=2.0 * per_epoch * args.epochs / _budget.FLOPS,
+        detail=f"{lines} sentences x length {length} x d={args.d}, {args.epochs} epochs",
+        reduce="--pad-to, --d, --epochs or --max-train",
+    )
+
+
 def _synthetic(args: argparse.Namespace) -> Result:
     from ..lu.report import SyntheticConfig, synthetic_report, with_figures
 
+    _synthetic_budget(args)
     rep = synthetic_report(SyntheticConfig.from_namespace(args))
     if args.plot:
         rep = with_figures(rep, "synthetic", args.plot)
@@ -116,6 +191,7 @@ def _synthetic(args: argparse.Namespace) -> Result:
 def _sst(args: argparse.Namespace) -> Result:
     from ..lu.report import sst_report, with_figures
 
+    _sst_budget(args)
     rep = sst_report(
         args.data,
         task=args.task,

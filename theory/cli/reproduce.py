@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .. import reproduce as _reproduce
+from .._progress import is_quiet, say
 from ._output import Result, add_json_flag
 
 __all__ = ["register"]
@@ -22,12 +22,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _progress(record: _reproduce.StepRecord) -> None:
-    sys.stderr.write(record.line() + "\n" + "".join(f"  note: {n}\n" for n in record.notes))
-    sys.stderr.flush()
+    """Stream each step to stderr as it finishes (nothing with --quiet)."""
+    say(record.line() + "".join(f"\n  note: {n}" for n in record.notes))
 
 
 def _run(args: argparse.Namespace) -> Result:
     summary = _reproduce.reproduce(args.out, sst=args.sst, steps=args.only, progress=_progress)
-    lines = [record.line() for record in summary.steps]
-    lines.append(f"results in {summary.out} (summary.json)")
+    counts: dict[str, int] = {}
+    for record in summary.steps:
+        counts[record.status] = counts.get(record.status, 0) + 1
+    # the step lines were streamed to stderr as each step finished; stdout repeats them only
+    # when they were not shown (--quiet), so a terminal never shows them twice
+    lines = [] if not is_quiet() else [record.line() for record in summary.steps]
+    tally = ", ".join(f"{n} {status}" for status, n in counts.items())
+    lines.append(f"{len(summary.steps)} steps ({tally}); results in {summary.out} (summary.json)")
     return Result(summary.as_dict(), "\n".join(lines), ok=summary.ok)

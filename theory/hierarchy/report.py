@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from .._config import configure
+from .._progress import progress
 from ..errors import InvalidArgument
 from ..numeric.compile import compile_expression
 from .closed_form import H_L, H_M, P_LCA, RHO, cooccurrence_closed_form, general_closed_form
@@ -253,7 +254,10 @@ def hierarchy_report(depth: int, branching: int, config: HierarchyConfig | None 
     if cfg.model == "transformer":
         toy["note"] = "no toy run: --model transformer"
     elif toy_runs > 0 and tree.height >= 2:
-        runs = [train_toy(tree, seed=seed + i, config=toy_config) for i in range(toy_runs)]
+        runs = [
+            train_toy(tree, seed=seed + i, config=toy_config)
+            for i in progress(range(toy_runs), desc="hierarchy toy runs", unit="run")
+        ]
         toy["runs"] = [r.as_dict() for r in runs]
         toy["levels"] = list(runs[0].levels)
         for key in ("score_init", "score_trained", "score_shuffled"):

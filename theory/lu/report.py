@@ -178,7 +178,29 @@ def _fmt(xs: list[float]) -> str:
     return ", ".join(f"{x:.3g}" for x in xs)
 
 
+class _NotAvailable:
+    """Stands for a value a short run could not measure (``None``): formats as ``n/a`` under any spec."""
+
+    def __format__(self, spec: str) -> str:
+        return "n/a"
+
+    def __str__(self) -> str:
+        return "n/a"
+
+
+def _printable(obj: Any) -> Any:
+    """``obj`` with every ``None`` replaced by :class:`_NotAvailable`, for the text rendering."""
+    if obj is None:
+        return _NotAvailable()
+    if isinstance(obj, dict):
+        return {k: _printable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_printable(v) for v in obj]
+    return obj
+
+
 def _synthetic_text(o: dict) -> str:
+    o = _printable(o)  # a short run leaves some fits undefined (None): shown as n/a, never a crash
     i, c, v = o["identity"], o["negative_control"], o["convergence"]
     lines = [
         f"Lu et al. synthetic topics, classifier {o['classifier']} "

@@ -141,6 +141,12 @@ def load_sst(
         if int(max_train) < 1:
             raise InvalidArgument(f"expected max_train >= 1, got max_train={max_train}")
         raw["train"] = (raw["train"][0][: int(max_train)], raw["train"][1][: int(max_train)])
+    classes = sorted({int(y) for y in raw["train"][1]})
+    if len(classes) < 2:
+        raise InvalidArgument(
+            f"SST training split in {str(root)!r} has {len(raw['train'][1])} sentence(s) of class(es) {classes} only; "
+            "the classifier needs sentences of at least two classes"
+        )
     vocab = [PAD, UNK, *sorted({w for sent in raw["train"][0] for w in sent})]
     index = {w: i for i, w in enumerate(vocab)}
     lengths = {s: np.array([len(x) for x in raw[s][0]]) for s in raw}

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._progress import progress
 from ..errors import BlowUpError, InvalidArgument
 from .classifiers import check_classifier
 from .model import Batch, Forward, forward, loss_and_grad
@@ -204,7 +205,7 @@ def train_classifier(
 
     t0 = time.perf_counter()
     loss_cap = np.inf
-    for epoch in range(cfg.epochs):
+    for epoch in progress(range(cfg.epochs), desc=f"train {clf}", unit="epoch"):  # stderr, long runs only
         loss, grads, fwd = loss_and_grad(clf, p, batch)
         if epoch == 0:
             loss_cap = _BLOWUP_FACTOR * (loss + 1.0)

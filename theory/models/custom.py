@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import sympy as sp
@@ -10,6 +11,24 @@ from ..errors import ModelError
 from .spec import ModelSpec, ParamGroup
 
 __all__ = ["custom_model"]
+
+
+def _rate(group: str, rate: object) -> sp.Expr:
+    """A learning rate as a finite SymPy number or expression; strings are refused, never evaluated."""
+    if isinstance(rate, str):
+        raise ModelError(
+            f"rate of group {group!r} is a string; strings are never evaluated: pass a number or SymPy expression"
+        )
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, sp.Expr)):
+        raise ModelError(f"rate of group {group!r} must be a number or SymPy expression, got {rate!r}")
+    if isinstance(rate, float) and not math.isfinite(rate):
+        raise ModelError(f"rate of group {group!r} must be finite, got {rate!r}")
+    value = sp.Float(rate) if isinstance(rate, float) else sp.sympify(rate)  # not a string: nothing is parsed
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ModelError(f"rate of group {group!r} = {value} is not finite")
+    if value.is_number and not value.is_positive:
+        raise ModelError(f"rate of group {group!r} = {value} must be positive")
+    return value
 
 
 def custom_model(
@@ -49,9 +68,14 @@ def custom_model(
     >>> prove(derive_flow(spec), a**2 - b**2).verdict   # balancedness of a 2-layer linear net
     'proved'
     """
-    loss = sp.sympify(loss)
-    if not isinstance(loss, sp.Expr):
+    if isinstance(loss, str) or not isinstance(loss, sp.Expr):
+        if isinstance(loss, str):
+            raise ModelError(
+                "loss is a string; strings are never evaluated: build the loss from SymPy symbols, e.g. (a*b - 1)**2/2"
+            )
         raise ModelError(f"loss must be a SymPy expression, got {type(loss).__name__}")
+    if loss.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ModelError(f"loss {loss} is not finite (contains nan, zoo or oo)")
     if not groups:
         raise ModelError("a model needs at least one parameter group; pass groups={'name': ([symbols], rate)}")
     params = []
@@ -60,7 +84,7 @@ def custom_model(
         for s in syms:
             if not isinstance(s, sp.Symbol):
                 raise ModelError(f"group {gname!r}: parameters must be SymPy symbols, got {s!r}")
-        params.append(ParamGroup(gname, syms, sp.sympify(rate)))
+        params.append(ParamGroup(gname, syms, _rate(gname, rate)))
     state = {s for g in params for s in g.symbols}
     data_t = tuple(data)
     constants = tuple(

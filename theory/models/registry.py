@@ -136,4 +136,29 @@ def build_model(name: str, sizes: str | None = None) -> ModelSpec:
     if name not in MODELS:
         raise UnknownNameError(f"unknown model {name!r}; expected one of: {', '.join(MODELS)}")
     model = MODELS[name]
-    return model.builder(**parse_sizes(sizes, model.defaults))
+    chosen = parse_sizes(sizes, model.defaults)
+    _size_budget(name, chosen)
+    return model.builder(**chosen)
+
+
+#: Seconds per scalar term of a symbolic model (the product of its sizes) to build it and derive
+#: its flow, measured: joma-exp at M*K*N = 1024 takes ~3 s; proofs and Lie brackets cost more.
+SECONDS_PER_TERM = 3e-3
+
+
+def _size_budget(name: str, sizes: Mapping[str, int]) -> None:
+    """Refuse sizes that are not positive, or whose product would not fit the time budget."""
+    from .._budget import check as check_budget
+
+    for key, value in sizes.items():
+        if value < 1:
+            raise InvalidArgument(f"size {key} must be a positive integer, got {key}={value}")
+    product = 1
+    for value in sizes.values():
+        product *= value
+    check_budget(
+        f"the symbolic model {name}",
+        seconds=SECONDS_PER_TERM * product,
+        detail=f"{'*'.join(sizes)} = {product} scalar terms, about {SECONDS_PER_TERM * 1e3:g} ms each",
+        reduce="--sizes",
+    )

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from .._config import configure
+from .._progress import Progress
 from ..errors import InvalidArgument, UnknownNameError
 from .choices import METHODS
 from .compile import CompiledFlow
@@ -192,9 +193,12 @@ def solve_flow(
     _check(t_end, y0)
     first_rate, last_rate, last_t, last_y = [-1.0], [0.0], [0.0], [y0]
     calls, t_cut = [0], [_FAR]
+    meter = Progress(100, "integrate", unit="%")  # percent of the horizon reached (stderr; quiet-aware)
 
     def f(t: float, y: np.ndarray) -> np.ndarray:
         calls[0] += 1
+        if calls[0] % 64 == 0 and (done := int(100 * min(t / t_end, 1.0))) > meter.n:
+            meter.update(done - meter.n)
         if calls[0] > max_nfev and t_cut[0] == _FAR:
             t_cut[0] = t  # the budget event fires at the end of the current step
         with np.errstate(all="ignore"):
@@ -226,10 +230,23 @@ def solve_flow(
     grid = np.linspace(0.0, t_end, cfg.n_points)
     status, message = "ok", "reached t_end"
     try:
-        sol = solve_ivp(
-            f, (0.0, t_end), y0, method=method, t_eval=grid, rtol=rtol, atol=atol, events=[blow_up, budget], **kwargs
-        )
-        t, y, nfev = sol.t, sol.y.T, int(sol.nfev)
+        # SciPy's step-size heuristics overflow on a huge velocity before f sees it: the outcome is
+        # reported as a status below, so NumPy's floating-point warnings would only be noise
+        with np.errstate(all="ignore"):
+            sol = solve_ivp(
+                f,
+                (0.0, t_end),
+                y0,
+                method=method,
+                t_eval=grid,
+                rtol=rtol,
+                atol=atol,
+                events=[blow_up, budget],
+                **kwargs,
+            )
+        # with t_eval, SciPy leaves sol.y a plain empty list when no grid point was reached
+        y_grid = np.asarray(sol.y, dtype=float)
+        t, y, nfev = sol.t, (y_grid.T if y_grid.size else np.empty((0, np.size(y0)))), int(sol.nfev)
         if sol.status == 1 and len(sol.t_events[1]):
             status = "failed"
             t_ev = float(sol.t_events[1][0])
@@ -260,7 +277,11 @@ def solve_flow(
     except _NonFinite as exc:
         status = "blow-up"
         message = f"finite-time blow-up: the velocity overflowed at t = {exc.t:.6g}"
-        t, y, nfev = _prefix(f, y0, exc.t, grid, method, rtol, atol, kwargs)
+        with np.errstate(all="ignore"):
+            t, y, nfev = _prefix(f, y0, exc.t, grid, method, rtol, atol, kwargs)
+    meter.close()
+    if not len(t):  # stopped before the first grid point: the trajectory is its start
+        t, y = np.zeros(1), np.asarray(y0, dtype=float)[None]
     t_stop = float(t[-1]) if status != "ok" else float(t_end)
     inv_tracks: dict[str, np.ndarray] = {}
     drift: dict[str, float] = {}
@@ -293,7 +314,8 @@ def _prefix(
                 t_eval=np.append(grid[grid < horizon], horizon),
                 **kwargs,
             )
-            return sol.t, sol.y.T, int(sol.nfev)
+            y_grid = np.asarray(sol.y, dtype=float)
+            return sol.t, (y_grid.T if y_grid.size else np.empty((0, np.size(y0)))), int(sol.nfev)
         except _NonFinite as exc:
             horizon = min(horizon, exc.t)
     return np.array([0.0]), y0[None, :], 1

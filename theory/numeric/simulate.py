@@ -164,6 +164,28 @@ class JomaSimulationConfig:
     n_points: int = 101
 
 
+def _check_budget(model: str, M: int, K: int, N: int, n_points: int) -> None:
+    """Refuse sizes whose product would not fit the memory/time budget (:mod:`theory._budget`).
+
+    Peak memory: the right-hand side forms an ``N x M x K`` tensor (samples x tokens x hidden)
+    plus ``N x M`` data and ``n_points`` saved states of size ``K*M + K + M``; a DOP853 run
+    takes at least ~100 right-hand side evaluations, each ~10 passes over that tensor.
+    """
+    from .._budget import FLOPS
+    from .._budget import check as check_budget
+
+    state = K * M + K + M
+    memory = 8.0 * (3 * N * M * K + 4 * N * M + (n_points + 16) * state)
+    seconds = 100 * 10 * N * M * K / FLOPS
+    check_budget(
+        f"simulate {model}",
+        memory=memory,
+        seconds=seconds,
+        detail=f"samples*tokens*hidden = {N}*{M}*{K}",
+        reduce="--tokens, --hidden or --samples",
+    )
+
+
 def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **changes: Any) -> Simulation:
     """Simulate the gradient flow of a JoMA block (squared loss) on random simplex data.
 
@@ -204,6 +226,7 @@ def simulate_joma(model: str, config: JomaSimulationConfig | None = None, **chan
     init_scale = _positive_float("init_scale", init_scale)
     n_points = _positive_int("n_points (snapshots)", n_points, 100_000)
     attention = model.removeprefix("joma-")
+    _check_budget(model, M, K, N, n_points)
     t0 = time.perf_counter()
     flow, compile_source = _compiled(attention, activation)
     t_compile = time.perf_counter() - t0

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..errors import TheoryError
+from ..errors import ExpressionError, TheoryError
 from .zero import is_identically_zero
 
 __all__ = ["Chain", "Derivation", "Step", "StepError", "Tex", "check_equal", "evaluated"]
@@ -183,6 +183,8 @@ def check_equal(a: sp.Expr, b: sp.Expr, *, context: str = "") -> str:
     the theorem built from it is reported ``unproven``.  A certified non-zero difference at a
     point raises :class:`StepError` with that point.
     """
+    if isinstance(a, str) or isinstance(b, str):
+        raise ExpressionError("check_equal takes SymPy expressions; strings are never evaluated")
     diff = sp.sympify(a) - sp.sympify(b)
     test = is_identically_zero(diff)
     if test.refuted:

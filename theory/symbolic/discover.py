@@ -91,6 +91,10 @@ def integrate_ratio(flow: Flow, A: sp.Expr, S: sp.Expr, *, name: str = "u") -> R
     NotConservedError
         If the ratio depends on more than one of the two observables (no separable invariant).
     """
+    from ._safe import expression
+
+    A = expression(A, "A", flow.spec.symbols)
+    S = expression(S, "S", flow.spec.symbols)
     dA = time_derivative(flow, A)
     dS = time_derivative(flow, S)
     ratio = sp.cancel(sp.together(dA / dS))

@@ -150,8 +150,12 @@ def _chain_rule(
 def time_derivative(flow: Flow, quantity: sp.Expr) -> sp.Expr:
     """:math:`\\dot Q = \\sum_i \\partial Q/\\partial\\theta_i\\,\\dot\\theta_i` along ``flow``.
 
-    Symbols of ``quantity`` that are not state (data, constants) are constant in time.
+    Symbols of ``quantity`` that are not state (data, constants) are constant in time.  A string
+    is read by the safe parser over the model's symbols (never evaluated).
     """
+    from ._safe import expression
+
+    quantity = expression(quantity, "quantity", flow.spec.symbols)
     return sp.Add(*(sp.diff(quantity, s) * r for s, r in zip(flow.state, flow.rhs, strict=True) if quantity.has(s)))
 
 

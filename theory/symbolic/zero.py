@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from ..errors import ExpressionError
 from .numbers import OutsideDomain, certified_value, is_rational_in_atoms
 
 __all__ = [
@@ -383,6 +384,8 @@ def is_identically_zero(
     >>> is_identically_zero(sp.sin(232792560 * sp.pi * x) ** 2).method
     'counterexample'
     """
+    if isinstance(expr, str):
+        raise ExpressionError("is_identically_zero takes a SymPy expression; strings are never evaluated")
     expr = sp.sympify(expr)
     if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         raise ValueError(f"expression is not finite ({expr}); it cannot be tested for zero")
