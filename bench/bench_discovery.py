@@ -73,9 +73,9 @@ def main() -> None:
         for n, r, m in sizes
     ]
     rows.append(row("joma-exp M=2 K=1 N=1", joma_block(2, 1, 1, attention="exp", activation="tanh"), True, 2))
-    rows.append(row("head N=2 dim=2 d1=1", blocks.attention(2, 2, 1), False, 2))
+    rows.append(row("head N=2 dim=2 d1=1", blocks.attention(2, 2, 1), True, 2))
     if not args.quick:
-        rows.append(row("head N=2 dim=3 d1=2", blocks.attention(2, 3, 2), False, 6))
+        rows.append(row("head N=2 dim=3 d1=2", blocks.attention(2, 3, 2), True, 6))
     if args.json:
         print(json.dumps(rows, indent=2))
         return

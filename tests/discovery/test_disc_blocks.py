@@ -39,12 +39,20 @@ from theory.symbolic.lie import count_laws
         (lambda: blocks.feedforward(2, 2, "linear"), 3),  # r(r+1)/2 with r = hidden = 2
         (lambda: blocks.mixture_of_experts(2, 2), 2),
         (lambda: blocks.classifier(2, 3), 2),
+        (lambda: blocks.attention(2, 2, 1, residual=True), 2),  # the skip adds no parameter and breaks nothing
+        (lambda: blocks.transformer_block(2, 2, 1, 1), 3),  # head (2) + one rescaling of the hidden unit
     ],
-    ids=["head", "causal", "scaled", "two-heads", "relu", "swiglu", "linear", "moe", "classifier"],
+    ids=["head", "causal", "scaled", "two-heads", "relu", "swiglu", "linear", "moe", "classifier", "residual", "block"],
 )
 def test_block_counts(spec, expected: int) -> None:
     out = count_laws(derive_flow(spec()))
     assert out.exact and out.closed and out.count == expected, out
+
+
+def test_gelu_has_no_law_on_the_60_digit_route() -> None:
+    # erf is not rational in exponentials: the count runs at 60 digits (exact=False) and finds no symmetry
+    out = count_laws(derive_flow(blocks.feedforward(2, 2, "gelu")))
+    assert not out.exact and out.count == 0
 
 
 def test_lift_agrees_with_the_60_digit_route(monkeypatch) -> None:

@@ -39,7 +39,15 @@ from ..errors import ModelError
 from .network import network
 from .spec import ModelSpec
 
-__all__ = ["FFN_ACTIVATIONS", "attention", "classifier", "feedforward", "linear_network", "mixture_of_experts"]
+__all__ = [
+    "FFN_ACTIVATIONS",
+    "attention",
+    "classifier",
+    "feedforward",
+    "linear_network",
+    "mixture_of_experts",
+    "transformer_block",
+]
 
 _ROTATION = sp.Matrix([[sp.Rational(3, 5), -sp.Rational(4, 5)], [sp.Rational(4, 5), sp.Rational(3, 5)]])
 
@@ -247,3 +255,36 @@ def linear_network(n: int = 2, r: int = 2, m: int = 2) -> ModelSpec:
     n, r, m = _size("n", n, 1, 32), _size("r", r, 1, 32), _size("m", m, 1, 32)
     U, V, x = _matrix("U", n, r), _matrix("V", m, r), _matrix("x", m, 1)
     return network(U * V.T * x, {"U": U, "V": V}, list(x), name=f"linear network {n}x{r}x{m}")
+
+
+def transformer_block(tokens: int = 2, dim: int = 2, head_dim: int = 1, hidden: int = 1) -> ModelSpec:
+    """A residual block: softmax attention then a ReLU feed-forward layer, each with a skip.
+
+    .. math::
+
+        Y = X + \\operatorname{softmax}(X Q^\\top K X^\\top) X V^\\top O,\\qquad
+        g_i = y_i + W_2\\,\\mathrm{relu}(W_1 y_i)
+
+    (ReLU by activation patterns, one per token and hidden unit, as in :func:`feedforward`).
+
+    Returns
+    -------
+    ModelSpec
+    """
+    N, d, d1, h = _size("tokens", tokens), _size("dim", dim), _size("head_dim", head_dim), _size("hidden", hidden)
+    X = _matrix("x", N, d)
+    Q, K, V, O = (_matrix(n, d1, d) for n in "QKVO")
+    W1, W2 = _matrix("W1_", h, d), _matrix("W2_", d, h)
+    S = sp.Matrix([[(Q * X[i, :].T).T * (K * X[j, :].T) for j in range(N)] for i in range(N)]).applyfunc(
+        lambda e: e[0, 0] if isinstance(e, sp.MatrixBase) else e
+    )
+    Y = X + _softmax_rows(S, causal=False) * X * V.T * O
+    eps = [[sp.Symbol(f"relu{i + 1}_{j + 1}", real=True) for j in range(h)] for i in range(N)]
+    out = []
+    for i in range(N):
+        pre = W1 * Y[i, :].T
+        hid = sp.Matrix([eps[i][j] * pre[j] for j in range(h)])
+        out += list(Y[i, :].T + W2 * hid)
+    params = {"Q": Q, "K": K, "V": V, "O": O, "W1": W1, "W2": W2}
+    inputs = [*X, *(e for row in eps for e in row)]
+    return network(out, params, inputs, name=f"transformer block N={N} dim={d} head_dim={d1} hidden={h}")

@@ -103,6 +103,12 @@ MODELS: dict[str, NamedModel] = {
             )
             for act in blocks.FFN_ACTIVATIONS
         ),
+        NamedModel(
+            "transformer-block",
+            "attention then a ReLU feed-forward layer, each with a skip connection",
+            blocks.transformer_block,
+            {"tokens": 2, "dim": 2, "head_dim": 1, "hidden": 1},
+        ),
         NamedModel("moe", "softmax-gated linear experts", blocks.mixture_of_experts, {"dim": 2, "experts": 2}),
         NamedModel(
             "classifier", "softmax classifier, outputs log softmax(W x)", blocks.classifier, {"dim": 2, "classes": 2}
