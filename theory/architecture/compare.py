@@ -28,7 +28,7 @@ from .coverage import receptive_field
 from .mask_spec import parse_mask
 from .overfit import overfitting_risk, sig
 from .params import ArchSpec, count_parameters, parse_arch
-from .rollout import distance_quantiles, rollout, rollout_row
+from .rollout import distance_quantiles, repeated_rollout_row, rollout
 from .scaling import LAWS, compute_optimal, get_law, predict_loss
 from .verdict import write_verdict
 
@@ -84,7 +84,7 @@ def _row(arch: ArchSpec, tokens: float, unique: float | None, tau: float, laws: 
     n_eff = min(arch.context, EFFECTIVE_N_MAX)
     one = synthetic_attention(mask, n_eff, 1, kind="decay", tau=tau).attn[0]  # same every layer
     row = n_eff - 1 if mask.causal else n_eff // 2  # a position with the most context
-    vec = rollout_row([one] * arch.layers, row)
+    vec = repeated_rollout_row(one, arch.layers, row)  # stops at its fixed point: layers=1e15 is cheap
     attribution = np.zeros((n_eff, n_eff))
     attribution[row] = vec
     eff = distance_quantiles(attribution, rows=[row])

@@ -28,6 +28,7 @@ from .attention import AttentionStack, merge_heads, validate_attention
 __all__ = [
     "attention_entropy",
     "distance_quantiles",
+    "repeated_rollout_row",
     "residual_mix",
     "rollout",
     "rollout_row",
@@ -97,16 +98,39 @@ def rollout_row(layers: Sequence[np.ndarray], row: int, *, residual: float = 0.5
         raise InvalidArgument(f"row must lie in 0..{n - 1}, got row={row}")
     v = np.zeros(n)
     v[row] = 1.0
-    eye = np.eye(n)
     mixed_cache: dict[int, np.ndarray] = {}
     for a in reversed(list(layers)):
         key = id(a)
         if key not in mixed_cache:
-            m = np.asarray(a, dtype=np.float64)
-            m = m.mean(axis=0) if m.ndim == 3 else m
-            m = residual * m + (1.0 - residual) * eye
-            mixed_cache[key] = m / m.sum(axis=-1, keepdims=True)
+            mixed_cache[key] = _mixed(a, residual)
         v = v @ mixed_cache[key]
+    return v
+
+
+def _mixed(a: np.ndarray, residual: float) -> np.ndarray:
+    """One layer's :math:`\\hat A = \\mathrm{rownorm}(r\\,\\bar A + (1 - r) I)` (heads averaged)."""
+    m = np.asarray(a, dtype=np.float64)
+    m = m.mean(axis=0) if m.ndim == 3 else m
+    m = residual * m + (1.0 - residual) * np.eye(m.shape[-1])
+    return m / m.sum(axis=-1, keepdims=True)
+
+
+def repeated_rollout_row(a: np.ndarray, layers: int, row: int, *, residual: float = 0.5) -> np.ndarray:
+    """:func:`rollout_row` of ``layers`` copies of one map, stopping at the fixed point.
+
+    The same stochastic matrix applied again and again converges; once a layer moves no entry
+    by more than ``1e-15`` every later layer maps the row to itself (to that precision), so
+    ``layers = 10**15`` costs only what convergence costs.
+    """
+    if layers < 1:
+        raise InvalidArgument(f"need at least one layer, got {layers}")
+    v = rollout_row([a], row, residual=residual)
+    m = _mixed(a, residual)
+    for _ in range(1, layers):
+        nxt = v @ m
+        if np.max(np.abs(nxt - v)) <= 1e-15:
+            return nxt
+        v = nxt
     return v
 
 
