@@ -269,7 +269,7 @@ def test_problems_catches_each_broken_rule(opts: dict, expected: str | None) -> 
 def test_write_figure_refuses_other_names_and_nan(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not match"):
         write_figure(tmp_path, "lu_convergence", {"x": [1.0]}, None)
-    with pytest.raises(ValueError, match="JSON compliant"):
+    with pytest.raises(ValueError, match="not finite"):
         write_figure(tmp_path, "bad", {"x": [1.0, float("nan")]}, None)
     assert list(tmp_path.iterdir()) == []  # nothing half-written
     files, notes = write_figure(tmp_path, "good-name", {"x": [1.0]}, None)
@@ -295,7 +295,11 @@ def test_reproduce_writes_a_figure_json_once(tmp_path: Path) -> None:
     from theory.reproduce import reproduce
 
     summary = reproduce(tmp_path, steps=["figure-joma-linear"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "summary.json"]  # no figure-joma-linear.json
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "figures",
+        "manifest.json",
+        "summary.json",
+    ]  # no figure-*.json
     (step,) = summary.steps
     assert step.files[0] == str(tmp_path / "figures" / "joma-linear.json")
     assert sorted(Path(f).name for f in step.files) == ["joma-linear.json", "joma-linear.pdf", "joma-linear.png"]

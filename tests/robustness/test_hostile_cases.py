@@ -53,7 +53,7 @@ CASES: list[tuple[list[str], str, str]] = [
     ),
     (["lu", "sst", "--data", "sst2", "--pad-to", "100000000"], "error", "--max-"),
     (["lu", "sst", "--data", "sst2", "--d", "100000000"], "error", "--max-"),
-    (["compare-arch", "layers=2,heads=2,d_head=8", "--context", "1e15"], "error", "--max-memory"),
+    (["compare-arch", "layers=2,heads=2,d_head=8", "--context", "1e15"], "error", "context must lie in"),
     (
         ["attention-flow", "--synthetic", "full", "--n", "4096", "--layers", "1000", "--heads", "1000"],
         "error",

@@ -117,7 +117,7 @@ def test_cli_option_errors_are_one_line(spec_path: Path, tmp_path: Path, capsys:
         (["--workers", "0"], "--workers must be in"),
         (["--scheduler", "localhost:8786"], "is not an address; give e.g. tcp://"),
         (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"], "cannot reach the dask scheduler"),
-        (["--connect-timeout", "nan", "--scheduler", "tcp://127.0.0.1:9"], "connect_timeout"),
+        (["--connect-timeout", "nan", "--scheduler", "tcp://127.0.0.1:9"], "--connect-timeout"),
         (["--store", str(tmp_path / "no" / "s.sqlite")], "does not exist; create it first"),
         (["--store", str(tmp_path)], "is a directory"),
         (["--trace", str(tmp_path / "no" / "t.txt")], "trace file"),

@@ -99,14 +99,28 @@ def test_json_safe_turns_non_finite_into_a_status() -> None:
     assert json_safe(1.5) == 1.5 and math.isfinite(json_safe(np.float32(2.0)))
 
 
-def test_warnings_become_notes_not_output(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_warnings_become_notes_not_output(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    from theory.numeric import simulate as simulate_module
+
     params = {"model": "joma-exp", "tokens": 3, "hidden": 1, "samples": 4, "t_end": 1.0, "method": "DOP853"}
     params |= {"temperature": 1e-300, "eta_w": 1e6, "eta_z": 1.0, "activation": "tanh", "init_scale": 0.1, "seed": 0}
     out = run_job("simulate", params, "h", "r")
-    assert out["status"] == "done" and out["result"]["status"] == "blow-up"
+    assert out["status"] == "done" and out["result"]["status"] == "blow-up"  # the case: strict JSON
+    json.dumps(out, allow_nan=False)
+    real = simulate_module.simulate_joma
+
+    def warning_simulate(*args, **kwargs):  # a numerical warning raised inside the job
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(simulate_module, "simulate_joma", warning_simulate)
+    out = run_job("simulate", params, "h", "r")
     assert any(n.startswith("RuntimeWarning: ") for n in out["notes"])
     assert capfd.readouterr().err == ""
-    json.dumps(out, allow_nan=False)
 
 
 def test_store_problems_are_one_line(tmp_path: Path) -> None:
