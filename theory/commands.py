@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import get, prove_theorem, theorems
+from .cli._output import format_table
 from .errors import TimeBudgetExceeded
 from .models.registry import MODELS, build_model
 from .symbolic import derive_flow, prove, render_latex
@@ -288,15 +289,6 @@ def describe_model(name: str, sizes: str | None = None) -> dict:
         "functions": accepted["functions"],
         "quantity_names": accepted,
     }
-
-
-def format_table(rows: list[dict], columns: Sequence[str]) -> str:
-    """A plain fixed-width table of ``rows``."""
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns[:-1]}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns[:-1]) + "  " + columns[-1]]
-    for r in rows:
-        lines.append("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns[:-1]) + "  " + str(r[columns[-1]]))
-    return "\n".join(lines)
 
 
 def format_outcomes(rows: list[dict]) -> str:

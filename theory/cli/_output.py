@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,3 +54,12 @@ def emit(result: Result, *, as_json: bool) -> None:
         sys.stdout.write(result.text.rstrip("\n") + "\n")
         for note in result.notes:
             sys.stderr.write(f"note: {note}\n")
+
+
+def format_table(rows: list[dict], columns: Sequence[str]) -> str:
+    """A plain fixed-width table of ``rows``."""
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns[:-1]}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns[:-1]) + "  " + columns[-1]]
+    for r in rows:
+        lines.append("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns[:-1]) + "  " + str(r[columns[-1]]))
+    return "\n".join(lines)

@@ -19,7 +19,6 @@ import math
 import random
 from collections.abc import Sequence
 
-import flint
 import sympy as sp
 
 from . import _lie_modp as modp
@@ -120,10 +119,10 @@ def _null_vectors(
                         mono = mono * pow(t, k, P) % P
                 row.append(sum(k * mono * inv[j] % P * F[j] for j, k in enumerate(e) if k) % P)
             rows.append(row)
-        new = flint.nmod_mat(len(rows), len(monos), [v for r in rows for v in r], P).rank()
+        new = modp.matrix(len(rows), len(monos), [v for r in rows for v in r]).rank()
         stable = stable + 1 if new == rank else 0
         rank = new
-    reduced, rank = flint.nmod_mat(len(rows), len(monos), [v for r in rows for v in r], P).rref()
+    reduced, rank = modp.matrix(len(rows), len(monos), [v for r in rows for v in r]).rref()
     table = reduced.tolist()
     pivots = [next(j for j, v in enumerate(table[i]) if int(v)) for i in range(rank)]
     free = [j for j in range(len(monos)) if j not in set(pivots)]

@@ -39,11 +39,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import flint
 import sympy as sp
 
 #: A FLINT ``nmod_mpoly`` (python-flint ships no type stubs).
 Poly = Any
+#: A FLINT ``nmod_mat``.
+Mat = Any
 
 __all__ = ["Field", "Lift", "NotLiftable", "P", "Refine", "lift"]
 
@@ -74,6 +75,13 @@ class Field:
         return [int(c(*point)) * inv % P if not c.is_zero() else 0 for c in self.nums]
 
 
+def matrix(rows: int, cols: int, entries: list[int]) -> Mat:
+    """A ``rows x cols`` matrix over GF(P) (FLINT ``nmod_mat``), row by row."""
+    import flint
+
+    return flint.nmod_mat(rows, cols, entries, P)
+
+
 def _gens_of(poly: Poly) -> list[int]:
     return [j for j, d in enumerate(poly.degrees()) if d]
 
@@ -99,6 +107,8 @@ class Lift:
         self.lifted = [*state, *self.esyms]
         self.D, self.K = len(state), len(table)
         self.n = self.D + self.K
+        import flint  # lazily: ``theory list`` and other quick commands never pay for FLINT
+
         self.ctx = flint.nmod_mpoly_ctx.get(("x", self.n), modulus=P)
         self.gens = self.ctx.gens()
         self.one, self.zero = self.ctx.constant(1), self.ctx.constant(0)

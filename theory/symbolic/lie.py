@@ -40,7 +40,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-import flint
 import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -320,7 +319,7 @@ def _independent(basis: list[list[int]], candidates: list[list[int]]) -> list[in
         return []
     rows = [*basis, *candidates]
     width = len(rows[0])
-    cols = flint.nmod_mat(len(rows), width, [v for r in rows for v in r], modp.P).transpose()
+    cols = modp.matrix(len(rows), width, [v for r in rows for v in r]).transpose()
     reduced, rank = cols.rref()
     table = reduced.tolist()
     pivots = [next(j for j, v in enumerate(table[i]) if int(v)) for i in range(rank)]
@@ -418,14 +417,14 @@ def _close_polynomial(
     newest = list(level1)
     ranks, depth, jac = [len(rows)], 1, {}
 
-    def jacobian(i: int) -> flint.nmod_mat:
+    def jacobian(i: int) -> modp.Mat:
         if i not in jac:
             table = lifted.jacobian(basis[i], point)
-            jac[i] = flint.nmod_mat(lifted.n, lifted.n, [v for r in table for v in r], modp.P)
+            jac[i] = modp.matrix(lifted.n, lifted.n, [v for r in table for v in r])
         return jac[i]
 
-    def column(i: int) -> flint.nmod_mat:
-        return flint.nmod_mat(lifted.n, 1, full[i], modp.P)
+    def column(i: int) -> modp.Mat:
+        return modp.matrix(lifted.n, 1, full[i])
 
     added: list[int] = []
     while depth < max_depth and ranks[-1] < D:
@@ -457,8 +456,8 @@ def _close_polynomial(
     return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis), closed)
 
 
-def _mat(table: list[list[int]]) -> flint.nmod_mat:
-    return flint.nmod_mat(len(table), len(table[0]), [v for r in table for v in r], modp.P)
+def _mat(table: list[list[int]]) -> modp.Mat:
+    return modp.matrix(len(table), len(table[0]), [v for r in table for v in r])
 
 
 def _close_by_jets(
@@ -485,10 +484,10 @@ def _close_by_jets(
     jac = [_mat(lifted.jacobian(f, point)) for f in basis]
     hess = [[_mat(h) for h in lifted.hessian(f, point)] for f in basis]
 
-    def contract(h: list[flint.nmod_mat], v: flint.nmod_mat) -> flint.nmod_mat:
+    def contract(h: list[modp.Mat], v: modp.Mat) -> modp.Mat:
         return _mat([[int(x) for x in (hi * v).entries()] for hi in h])
 
-    def select(pairs: list[tuple[int, int]], cands: list[flint.nmod_mat]) -> list[int]:
+    def select(pairs: list[tuple[int, int]], cands: list[modp.Mat]) -> list[int]:
         return _independent(rows, [[int(c[i, 0]) for i in range(D)] for c in cands])
 
     ranks, depth, closed = [len(rows)], 1, True
@@ -496,7 +495,7 @@ def _close_by_jets(
     pairs = [(a, b) for b in level1 for a in level1 if a < b]
     cands = [jac[b] * values[a] - jac[a] * values[b] for a, b in pairs]
     kept = select(pairs, cands)
-    second: list[tuple[flint.nmod_mat, flint.nmod_mat]] = []
+    second: list[tuple[modp.Mat, modp.Mat]] = []
     for k in kept:
         a, b = pairs[k]
         rows.append([int(cands[k][i, 0]) for i in range(D)])
