@@ -31,6 +31,7 @@ __all__ = [
     "conservation_chain",
     "discovered_chain",
     "discovered_components",
+    "discovered_on_grid",
     "dot_symbols",
     "flow_rows",
     "joma_short",
@@ -90,6 +91,29 @@ def discovered_components(spec: ModelSpec, targets: list, degree: int = 2) -> li
             out.append(sp.expand(sp.Add(*(sp.together(c) * q for c, q in zip(a, laws, strict=True)))))
         _DISCOVERED[key] = out
     return list(_DISCOVERED[key])
+
+
+def discovered_on_grid(
+    spec: ModelSpec,
+    model: Any,
+    grid: tuple[dict, ...],
+    statement: Any,
+    target: Any,
+) -> list:
+    """The theorem's laws for ``spec``, discovered on the theorem's own model at the proof-grid sizes.
+
+    ``target(symbols, l)`` is the monomial whose coefficient is 1 in component ``l``.  The ansatz
+    runs on ``model(**sizes)`` (arbitrary activation: the laws hold for every one) and the laws
+    are mapped into ``spec``'s symbols by name.  Beyond the grid (the numeric checks run larger
+    blocks) ``statement(spec)`` is returned: the index-form proof proves it at every size, and the
+    derivation shows it equal to the discovered law on the grid.
+    """
+    sizes = {k: spec.sizes[k] for k in ("M", "K", "N")}
+    if any(sizes[k] > max(size[k] for size in grid) for k in sizes):
+        return list(statement(spec))
+    base = model(**sizes)
+    laws = discovered_components(base, [target(base.symbols, l) for l in range(1, sizes["M"] + 1)])
+    return [q.xreplace({x: spec.symbols[x.name] for x in q.free_symbols if x.name in spec.symbols}) for q in laws]
 
 
 def discovered_chain(d: Derivation, found: object, statement: object, target: str) -> None:

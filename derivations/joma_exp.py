@@ -22,7 +22,7 @@ from ._common import (
     add_general_section,
     conservation_chain,
     discovered_chain,
-    discovered_components,
+    discovered_on_grid,
     joma_short,
     joma_sizes,
     theorem,
@@ -57,19 +57,8 @@ def invariant(spec: ModelSpec, *, query: str = "") -> list[sp.Expr]:
 
 
 def discovered(spec: ModelSpec) -> list[sp.Expr]:
-    """The laws with coefficient 1 on :math:`z_l`, discovered from the flow (never typed in).
-
-    At the sizes of the proof grid (``SIZES``) the degree-2 ansatz finds them; beyond it (the
-    numeric checks run larger blocks) the statement proved for every size by the index-form
-    proof is returned, which the derivation shows equal to the discovered law on the grid.
-    """
-    sizes = {k: spec.sizes[k] for k in ("M", "K", "N")}
-    if any(sizes[k] > max(size[k] for size in SIZES) for k in sizes):
-        return invariant(spec)
-    base = model(**sizes)  # the theorem's own model (arbitrary phi): the laws hold for every phi
-    s = base.symbols
-    laws = discovered_components(base, [s[f"z{l}"] for l in range(1, sizes["M"] + 1)])
-    return [q.xreplace({x: spec.symbols[x.name] for x in q.free_symbols if x.name in spec.symbols}) for q in laws]
+    """The laws with coefficient 1 on :math:`z_l`, discovered from the flow (never typed in)."""
+    return discovered_on_grid(spec, model, SIZES, invariant, lambda s, l: s[f"z{l}"])
 
 
 #: The theorem's quantity is the discovered one; :func:`invariant` is the paper's statement,

@@ -92,18 +92,11 @@ def _null_vectors(
     state = list(flow.state)
     D, P = len(state), modp.P
     rhs, values, exp_data = modp.lift(flow.rhs, state, sampled, fixed, rng)
-    in_exp = set(exp_data)
     exps = [sp.Poly(m, *state).monoms()[0] for m in monos]
     rows: list[list[int]] = []
     rank, stable = 0, 0
     while stable < 2 and rank < len(monos):
-        vals = dict(values)
-        for s in sampled:
-            if s in in_exp:
-                vals[s] = modp._small(rng, bool(s.is_positive))
-            else:
-                vals[s] = sp.Rational(rng.randrange(1, 10**9), rng.randrange(10**8, 10**9))
-        field = lifted.field(rhs, vals)
+        field = lifted.field(rhs, modp.data_values(values, sampled, exp_data, rng))
         for _ in range(max(4, len(monos) // 8)):
             point = [rng.randrange(1, P) for _ in range(lifted.n)]
             if int(field.den(*point)) % P == 0:

@@ -46,7 +46,18 @@ Poly = Any
 #: A FLINT ``nmod_mat``.
 Mat = Any
 
-__all__ = ["Field", "Lift", "NotLiftable", "P", "Refine", "lift"]
+__all__ = [
+    "Field",
+    "Lift",
+    "NotLiftable",
+    "P",
+    "Refine",
+    "data_values",
+    "lift",
+    "modp",
+    "random_rational",
+    "small_integer",
+]
 
 #: The prime of the arithmetic: the 61-bit Mersenne prime.
 P = 2**61 - 1
@@ -338,7 +349,28 @@ def _lcm(a: Poly, b: Poly) -> Poly:
     return a * (b // a.gcd(b))
 
 
-def _small(rng: random.Random, positive: bool) -> sp.Integer:
+def random_rational(rng: random.Random, positive: bool) -> sp.Rational:
+    """A random rational with a 9-digit numerator and denominator (signed unless ``positive``)."""
+    q = sp.Rational(rng.randrange(1, 10**9), rng.randrange(10**8, 10**9))
+    return q if positive or rng.random() < 0.5 else -q
+
+
+def data_values(
+    values: dict[sp.Symbol, sp.Rational],
+    sampled: Sequence[sp.Symbol],
+    exp_data: Sequence[sp.Symbol],
+    rng: random.Random,
+) -> dict[sp.Symbol, sp.Rational]:
+    """``values`` plus a draw of every sampled datum: small integers inside exponents, else rationals."""
+    inside = set(exp_data)
+    out = dict(values)
+    for s in sampled:
+        positive = bool(s.is_positive)
+        out[s] = small_integer(rng, positive) if s in inside else random_rational(rng, positive)
+    return out
+
+
+def small_integer(rng: random.Random, positive: bool) -> sp.Integer:
     v = rng.randint(1, 3)
     return sp.Integer(v if positive or rng.random() < 0.5 else -v)
 
@@ -369,9 +401,8 @@ def lift(
     values: dict[sp.Symbol, sp.Rational] = {}
     for c in constants:
         if c in inside:
-            values[c] = _small(rng, True)
+            values[c] = small_integer(rng, True)
         else:
-            q = sp.Rational(rng.randrange(1, 10**9), rng.randrange(10**8, 10**9))
-            values[c] = q if c.is_positive or rng.random() < 0.5 else -q
+            values[c] = random_rational(rng, bool(c.is_positive))
     exp_data = sorted((s for s in inside if s in set(data)), key=sp.default_sort_key)
     return list(bundle), values, exp_data

@@ -10,12 +10,9 @@ Marcotte, Gribonval & Peyre (NeurIPS 2023, Thm. 3.3 and sec. 3.3): near a generi
     D - \\dim \\operatorname{Lie}(V)(\\theta),\\qquad [a, b] = (Db)\\,a - (Da)\\,b,
 
 :math:`D` the number of parameters.  The algebra is built depth by depth: depth 1 holds the
-fields :math:`F_s` for random rational data values :math:`s` (drawn until their values at
-:math:`\\theta` stop gaining rank), depth :math:`t + 1` the brackets of depth-1 fields with
-the fields added at depth :math:`t`.  A new field is kept only if its values at three random
-points are independent of the kept fields' values there (a field that is a constant-coefficient
-combination of kept fields is so at every point).  Building stops when a depth adds no field or
-does not raise the rank at :math:`\\theta`, or at ``max_depth``.
+fields :math:`F_s` for random data values :math:`s` (drawn until their values stop gaining rank
+three times running), depth :math:`t + 1` the brackets of depth-1 fields with the fields added at
+depth :math:`t`; building stops when a depth adds nothing, or at ``max_depth``.
 
 What the number certifies.  Every field built lies in :math:`\\operatorname{Lie}(V)`, so the rank
 found is at most the generic rank and :math:`D - \\text{rank}` is an *upper bound* on the number
@@ -23,16 +20,13 @@ of independent laws, whatever the stopping depth.  Independent laws proved symbo
 *lower bound*; when the two meet (``complete`` in :func:`theory.checks.discover`) the count is
 exact.
 
-Ranks are exact where the fields are rational in :math:`\\theta`: the values at a rational
-point are rational, reduced modulo the prime :math:`p = 2^{61} - 1` and ranked by Gaussian
-elimination over :math:`\\mathrm{GF}(p)`.  The rank found is at most the generic rank over
-:math:`\\mathbb Q`, and falls short only if the random point is a zero of a non-zero minor (a
-polynomial of degree :math:`\\deg`: probability at most :math:`\\deg/10^{8}` by
-Schwartz-Zippel for coordinates with 9-digit numerators) or :math:`p` divides that minor's value
-(probability about :math:`\\log_p|\\text{value}|/p`).  Otherwise (exp,
-softmax) values are computed with mpmath at 60 digits and the rank is the number of singular
-values above :math:`10^{-40}\\sigma_{\\max}`; if a singular value falls in the gap
-:math:`[10^{-40}, 10^{-15}]\\sigma_{\\max}` the rank is not decided and the call says so.
+Two routes.  Fields rational in the state and in exponentials of its polynomials are lifted
+(:mod:`theory.symbolic._lie_modp`) and ranked exactly over :math:`\\mathrm{GF}(2^{61}-1)` at one
+random point; the rank falls short of the generic rank only on the zero set of a minor
+(Schwartz-Zippel: probability at most degree/:math:`p`).  Other fields (``erf``, ...) are valued
+with mpmath at 60 digits at three random points, and a rank is the number of singular values above
+:math:`10^{-15}\\sigma_{\\max}`; if one falls in the gap :math:`[10^{-40}, 10^{-15}]\\sigma_{\\max}`
+the rank is not decided and the call says so.
 """
 
 from __future__ import annotations
@@ -96,75 +90,22 @@ class LawCount:
     closed: bool = True
 
 
-def _rational(rng: random.Random, positive: bool) -> sp.Rational:
-    q = sp.Rational(rng.randrange(1, 10**9), rng.randrange(10**8, 10**9))
-    return q if positive or rng.random() < 0.5 else -q
-
-
 def _point(symbols: list[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
-    return {s: _rational(rng, bool(s.is_positive)) for s in symbols}
-
-
-#: A 61-bit prime: exact ranks are computed over GF(_P).
-_P = 2**61 - 1
-
-
-def _mod(q: sp.Rational) -> int:
-    return q.p % _P * pow(q.q % _P, -1, _P) % _P
-
-
-class _Echelon:
-    """Rows reduced incrementally over GF(_P): ``add`` says whether a row raises the rank."""
-
-    def __init__(self) -> None:
-        self.rows: dict[int, list[int]] = {}  # pivot column -> row with 1 at the pivot
-
-    def reduce(self, row: list[int]) -> list[int]:
-        row = list(row)
-        for col, basis in self.rows.items():
-            if row[col]:
-                f = row[col]
-                row = [(a - f * b) % _P for a, b in zip(row, basis, strict=True)]
-        return row
-
-    def add(self, row: list[int]) -> bool:
-        row = self.reduce(row)
-        pivot = next((i for i, a in enumerate(row) if a), None)
-        if pivot is None:
-            return False
-        inv = pow(row[pivot], -1, _P)
-        row = [a * inv % _P for a in row]
-        for col, basis in list(self.rows.items()):  # keep the rows reduced against the new pivot
-            if basis[pivot]:
-                f = basis[pivot]
-                self.rows[col] = [(a - f * b) % _P for a, b in zip(basis, row, strict=True)]
-        self.rows[pivot] = row
-        return True
-
-    @property
-    def rank(self) -> int:
-        return len(self.rows)
+    return {s: modp.random_rational(rng, bool(s.is_positive)) for s in symbols}
 
 
 class _Evaluator:
-    """Values of vector fields at fixed points: exact (in GF(p)) or 60-digit mpmath numbers."""
+    """Values of vector fields at fixed points as 60-digit mpmath numbers, ranked by an SVD gap."""
 
-    def __init__(self, points: list[dict], exact: bool) -> None:
-        self.points, self.exact = points, exact
+    def __init__(self, points: list[dict]) -> None:
+        self.points = points
 
     def values(self, field: list[sp.Expr], p: int) -> list:
-        if self.exact:
-            return [_mod(sp.Rational(c.xreplace(self.points[p]))) for c in field]
         return [mp_value(c, self.points[p], _DIGITS) for c in field]
 
     def rank(self, rows: list[list]) -> int:
         if not rows:
             return 0
-        if self.exact:
-            echelon = _Echelon()
-            for r in rows:
-                echelon.add(r)
-            return echelon.rank
         with mpmath.workdps(_DIGITS):
             sv = mpmath.svd_r(mpmath.matrix(rows), compute_uv=False)
             values = sorted((abs(s) for s in sv), reverse=True)
@@ -223,7 +164,6 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
         )
     rng = random.Random(seed)
     state = list(flow.state)
-    D = len(state)
     data = sorted(set().union(*(r.free_symbols for r in flow.rhs)) - set(state), key=sp.default_sort_key)
     fixed = [s for s in data if s in set(flow.spec.constants)]
     sampled = [s for s in data if s not in set(fixed)]
@@ -232,9 +172,21 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
         return _count_lifted(flow, sampled, fixed, random.Random(seed), max_depth, max_fields)
     except modp.NotLiftable:
         pass  # not rational in the state and exponentials of its polynomials: 60-digit values
-    exact = False
-    points = [_point(state, rng) for _ in range(3)]
-    evaluator = _Evaluator(points, exact)
+    return _count_numeric(flow, sampled, constants, rng, max_depth, max_fields)
+
+
+def _count_numeric(
+    flow: Flow,
+    sampled: list[sp.Symbol],
+    constants: dict[sp.Symbol, sp.Rational],
+    rng: random.Random,
+    max_depth: int,
+    max_fields: int,
+) -> LawCount:
+    """:func:`count_laws` on fields that are not liftable: 60-digit values at three random points."""
+    state = list(flow.state)
+    D = len(state)
+    evaluator = _Evaluator([_point(state, rng) for _ in range(3)])
 
     def field_for(values: dict) -> list[sp.Expr]:
         sub = {**constants, **values}
@@ -242,7 +194,6 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
 
     basis: list[list[sp.Expr]] = []
     stacked: list[list] = []
-    echelon = _Echelon()
     jacobians: dict[int, sp.Matrix] = {}
 
     def jacobian(field: list[sp.Expr]) -> sp.Matrix:
@@ -257,7 +208,7 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
         if all(c == 0 for c in field):
             return False
         row = stack(field)
-        new = echelon.add(row) if exact else evaluator.rank([*stacked, row]) > len(stacked)
+        new = evaluator.rank([*stacked, row]) > len(stacked)
         if new:
             basis.append(field)
             stacked.append(row)
@@ -280,7 +231,7 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
                 if a is b:
                     continue
                 jb, ja = jacobian(b), jacobian(a)
-                bracket = [sp.expand(e) if exact else e for e in (jb * sp.Matrix(a) - ja * sp.Matrix(b))]
+                bracket = list(jb * sp.Matrix(a) - ja * sp.Matrix(b))
                 if try_add(bracket):
                     added.append(bracket)
         depth += 1
@@ -288,7 +239,7 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
         if not added or ranks[-1] == ranks[-2]:
             break
         newest = added
-    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), exact, len(basis))
+    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), False, len(basis))
 
 
 def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Symbol], rng: random.Random) -> int:
@@ -301,16 +252,15 @@ def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Sy
         return 0
     symbols = sorted(set(state).union(*(q.free_symbols for q in laws)), key=sp.default_sort_key)
     point = _point(symbols, rng)  # constants in the laws (learning rates, T) get values too
-    echelon = _Echelon()
+    rows = []
     for q in laws:
         grad = [sp.diff(q, s).xreplace(point) for s in state]
-        if all(isinstance(g, sp.Rational) for g in grad):
-            echelon.add([_mod(sp.Rational(g)) for g in grad])
-        else:  # non-rational law: 60-digit values, ranked by the SVD gap rule
-            return _Evaluator([point], exact=False).rank(
+        if not all(isinstance(g, sp.Rational) for g in grad):  # non-rational law: 60 digits, SVD gap rule
+            return _Evaluator([point]).rank(
                 [[mp_value(sp.diff(law, s), point, _DIGITS) for s in state] for law in laws]
             )
-    return echelon.rank
+        rows.append([modp.modp(g) for g in grad])
+    return int(modp.matrix(len(rows), len(state), [v for r in rows for v in r]).rank())
 
 
 def _independent(basis: list[list[int]], candidates: list[list[int]]) -> list[int]:
@@ -372,13 +322,9 @@ def _count_with(
     D = len(state)
     rhs, values, exp_data = modp.lift(flow.rhs, state, sampled, fixed, rng)
     point = [rng.randrange(1, modp.P) for _ in range(lifted.n)]
-    in_exp = set(exp_data)
 
     def draw() -> modp.Field:
-        vals = dict(values)
-        for s in sampled:
-            vals[s] = modp._small(rng, bool(s.is_positive)) if s in in_exp else _rational(rng, bool(s.is_positive))
-        return lifted.field(rhs, vals)
+        return lifted.field(rhs, modp.data_values(values, sampled, exp_data, rng))
 
     basis: list[modp.Field] = []
     rows: list[list[int]] = []  # theta-components of the kept fields at the point
@@ -478,7 +424,6 @@ def _close_by_jets(
     values of depth-3 brackets :math:`[a, c]` follow.  If depth 3 still raises the rank, the
     count is reported as not closed (an upper bound).
     """
-    n = lifted.n
     level1 = list(range(len(basis)))
     values = [_mat([[v] for v in vec]) for vec in full]
     jac = [_mat(lifted.jacobian(f, point)) for f in basis]
@@ -487,14 +432,14 @@ def _close_by_jets(
     def contract(h: list[modp.Mat], v: modp.Mat) -> modp.Mat:
         return _mat([[int(x) for x in (hi * v).entries()] for hi in h])
 
-    def select(pairs: list[tuple[int, int]], cands: list[modp.Mat]) -> list[int]:
+    def select(cands: list[modp.Mat]) -> list[int]:
         return _independent(rows, [[int(c[i, 0]) for i in range(D)] for c in cands])
 
     ranks, depth, closed = [len(rows)], 1, True
     # depth 2
     pairs = [(a, b) for b in level1 for a in level1 if a < b]
     cands = [jac[b] * values[a] - jac[a] * values[b] for a, b in pairs]
-    kept = select(pairs, cands)
+    kept = select(cands)
     second: list[tuple[modp.Mat, modp.Mat]] = []
     for k in kept:
         a, b = pairs[k]
@@ -505,12 +450,11 @@ def _close_by_jets(
     if second and max_depth >= 3 and ranks[-1] < D:
         pairs3 = [(a, k) for k in range(len(second)) for a in level1]
         cands3 = [second[k][1] * values[a] - jac[a] * second[k][0] for a, k in pairs3]
-        kept3 = select(pairs3, cands3)
+        kept3 = select(cands3)
         for k in kept3:
             rows.append([int(cands3[k][i, 0]) for i in range(D)])
         depth, ranks = 3, [*ranks, len(rows)]
         closed = not kept3
     elif second and ranks[-1] < D:
         closed = False
-    del n
     return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis) + len(second), closed)

@@ -161,12 +161,7 @@ def linear_symmetries(flow: Flow) -> list[Symmetry]:
         for vec in vectors:
             coeffs = [sp.factor(sp.together(c)) for c in vec]
             X = {s: sp.Add(*(c * f.get(s, 0) for c, f in zip(coeffs, fields, strict=True))) for s in state}
-            linear = all(
-                sp.Poly(v, *state).is_homogeneous and sp.Poly(v, *state).total_degree() == 1
-                for v in X.values()
-                if v != 0
-            )
-            factor = sp.Rational(1, 2) if linear else 1
+            factor = 1 if family == "translation" else sp.Rational(1, 2)  # Q = c.H^-1 theta or theta.H^-1 A theta / 2
             charge = sp.expand(sp.Add(*(factor * s * X[s] / rate[s] for s in state if X[s] != 0)))
             if charge == 0:
                 continue
