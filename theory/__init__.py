@@ -19,6 +19,8 @@ A model of your own goes the whole way (``docs/pipeline.md``)::
     v = theory.prove(theory.derive_flow(spec), "a1^2 + a2^2 - b1^2 - b2^2")
     r = theory.check(spec, v.quantity)          # gradient descent on the loss alone: drift slope in eta
     run = theory.simulate(spec, t_end=5.0)      # the compiled flow, DOP853
+    found = theory.discover(spec, degree=2)     # every law of the ansatz, proved, counted
+    theory.count_laws(spec).count               # D - dim Lie(V): how many laws there are
 
 ``check`` and ``simulate`` (and their config classes) are imported on first use, so
 ``import theory`` does not load SciPy.
@@ -43,6 +45,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from . import models
+    from .checks.discovery import count_laws, discover
     from .checks.generic import CheckConfig, CheckReport, check
     from .models import ModelSpec, ParamGroup, custom_model, joma_block, lu_classifier
     from .numeric.simulate import SimulateConfig, simulate
@@ -85,8 +88,10 @@ __all__ = [
     "UnknownNameError",
     "Verdict",
     "check",
+    "count_laws",
     "custom_model",
     "derive_flow",
+    "discover",
     "integrate_ratio",
     "joma_block",
     "lu_classifier",
@@ -118,6 +123,8 @@ _LAZY = {
     "CheckConfig": "theory.checks.generic",
     "CheckReport": "theory.checks.generic",
     "simulate": "theory.numeric.simulate",
+    "discover": "theory.checks.discovery",
+    "count_laws": "theory.checks.discovery",
     "SimulateConfig": "theory.numeric.simulate",
 }
 

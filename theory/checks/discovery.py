@@ -2,8 +2,9 @@
 
 The pipeline behind ``theory discover`` and :func:`discover`:
 
-1. every polynomial law of degree :math:`\\le d` in the state
-   (:func:`theory.symbolic.laws.polynomial_laws`: exact linear algebra on the ansatz);
+1. every law of the ansatz: polynomials of degree :math:`\\le d` in the state, optionally
+   with exponentials of the model's logits and quotients by its denominators
+   (:func:`theory.symbolic.families.ansatz_laws`: exact linear algebra on the coefficients);
 2. each law proved by the prover (:func:`theory.symbolic.prove.prove`; a law is kept only if
    the verdict is ``proved``, a symbolic proof) and rendered as a LaTeX derivation;
 3. a maximal functionally independent subset (rank of the laws' gradients at a random
@@ -22,15 +23,17 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..errors import InvalidArgument
 from ..models.spec import ModelSpec
 from ..numeric.values import numeric_spec
-from ..symbolic.flow import derive_flow
+from ..symbolic.families import ansatz_laws
+from ..symbolic.flow import Flow, derive_flow
 from ..symbolic.latex import latex_expr
-from ..symbolic.laws import polynomial_laws
-from ..symbolic.lie import LawCount, RankUndecided, count_laws, gradient_rank
+from ..symbolic.lie import LawCount, RankUndecided, gradient_rank
+from ..symbolic.lie import count_laws as _lie_count
 from ..symbolic.prove import prove
 
-__all__ = ["DiscoveredLaw", "Discovery", "discover"]
+__all__ = ["DiscoveredLaw", "Discovery", "count_laws", "discover"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Discovery:
     count_note: str
     notes: tuple[str, ...] = field(default=())
     symmetries: tuple[dict, ...] | None = None
+    families: tuple[str, ...] = ("polynomial",)
 
     @property
     def complete(self) -> bool | None:
@@ -87,6 +91,7 @@ class Discovery:
         return {
             "model": self.model,
             "degree": self.degree,
+            "families": list(self.families),
             "parameters": self.parameters,
             "laws": [law.as_dict() for law in self.laws],
             "independent": self.independent,
@@ -102,6 +107,65 @@ class Discovery:
         }
 
 
+def _check_depth(max_depth: object) -> int:
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not 1 <= max_depth <= 8:
+        raise InvalidArgument(f"max_depth must be an integer in [1, 8], got {max_depth!r}")
+    return max_depth
+
+
+def _count(spec: ModelSpec, flow: Flow | None, max_depth: int, seed: int) -> tuple[LawCount, bool]:
+    """The count, and whether an arbitrary activation was instantiated (as tanh) for it."""
+    counted, instantiated = numeric_spec(spec)  # brackets need phi'': count for tanh when phi is arbitrary
+    if instantiated or flow is None:
+        flow = derive_flow(counted)
+    return _lie_count(flow, max_depth=_check_depth(max_depth), seed=seed), bool(instantiated)
+
+
+def count_laws(spec: ModelSpec, *, max_depth: int = 4, seed: int = 0) -> LawCount:
+    """The number of independent conservation laws of ``spec``, for every loss and data set.
+
+    .. math::
+
+        \\#\\text{laws} = D - \\dim \\operatorname{Lie}(V)(\\theta),\\qquad
+        V = \\operatorname{span}\\{\\nabla_\\theta\\, g_j(\\theta, x)\\},
+
+    near a generic :math:`\\theta` (Marcotte, Gribonval & Peyre, NeurIPS 2023, Thm. 3.3), computed
+    by :func:`theory.symbolic.lie.count_laws` (exact over :math:`\\mathrm{GF}(2^{61}-1)` for
+    fields rational in the state and exponentials of it, else 60 digits with a gap rule).  An
+    arbitrary activation :math:`\\phi` is counted as :math:`\\tanh` (brackets need
+    :math:`\\phi''`); a law that holds for every :math:`\\phi` is among those counted.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        A named model, a block of :mod:`theory.models.blocks`, or a user's
+        :func:`theory.models.network` / :func:`theory.models.custom` spec.
+    max_depth : int
+        Deepest bracket level (1 to 8).
+    seed : int
+        Seed of the random point and data values.
+
+    Returns
+    -------
+    LawCount
+        ``count`` (an upper bound, exact when ``closed``), ``lie_rank``, ``depth``, ``ranks``.
+
+    Raises
+    ------
+    RankUndecided
+        When a 60-digit rank falls in the gap between zero and non-zero singular values.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from theory.models.network import network
+    >>> u1, u2, v1, v2, x = sp.symbols("u1 u2 v1 v2 x", real=True)
+    >>> count_laws(network(u1 * v1 * x + u2 * v2 * x, {"u": [u1, u2], "v": [v1, v2]}, [x])).count
+    3
+    """
+    return _count(spec, None, max_depth, seed)[0]
+
+
 def discover(
     spec: ModelSpec,
     degree: int = 2,
@@ -110,6 +174,8 @@ def discover(
     check: bool = False,
     latex: bool = False,
     symmetries: bool = False,
+    families: tuple[str, ...] = ("polynomial",),
+    max_depth: int = 4,
     seed: int = 0,
 ) -> Discovery:
     """Find, prove, count and (optionally) check the polynomial conservation laws of ``spec``.
@@ -129,14 +195,21 @@ def discover(
         Also take the second route: symmetries of the loss and their Noether charges
         (:func:`theory.symbolic.symmetries.linear_symmetries`), each proved and compared with the
         laws found by the ansatz (``in_span``: a function of them, by the rank of the gradients).
+    families : tuple of {"polynomial", "exp", "quotient"}
+        Ansatz families (:func:`theory.symbolic.families.ansatz_laws`): polynomials always; ``exp``
+        adds :math:`e^{\\ell}\\,m` for the model's data-free logits :math:`\\ell`, ``quotient``
+        adds :math:`m/D` for the model's own denominators and the state variables.
+    max_depth : int
+        Deepest Lie bracket of the count (1 to 8).
     seed : int
 
     Returns
     -------
     Discovery
     """
+    _check_depth(max_depth)
     flow = derive_flow(spec)
-    found = polynomial_laws(flow, degree)
+    found = ansatz_laws(flow, degree, families)
     laws: list[DiscoveredLaw] = []
     kept: list[sp.Expr] = []
     rng = random.Random(seed)
@@ -160,9 +233,8 @@ def discover(
         laws.append(DiscoveredLaw(q, v.verdict, latex_expr(q), independent, slope, control, numeric, document))
     law_count, note = None, ""
     if count:
-        counted, instantiated = numeric_spec(spec)  # brackets need phi'': count for tanh when phi is arbitrary
         try:
-            law_count = count_laws(derive_flow(counted) if instantiated else flow, seed=seed)
+            law_count, instantiated = _count(spec, flow, max_depth, seed)
             note = (
                 f"at most D - rank Lie(V) = {law_count.parameters} - {law_count.lie_rank} = {law_count.count} "
                 f"independent laws (brackets to depth {law_count.depth}, ranks {list(law_count.ranks)}, "
@@ -191,4 +263,14 @@ def discover(
             }
             for sym in linear_symmetries(flow)
         )
-    return Discovery(spec.name, degree, len(flow.state), tuple(laws), len(kept), law_count, note, symmetries=found_sym)
+    return Discovery(
+        spec.name,
+        degree,
+        len(flow.state),
+        tuple(laws),
+        len(kept),
+        law_count,
+        note,
+        symmetries=found_sym,
+        families=found.families,
+    )

@@ -19,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
     p.add_argument("--sizes", metavar="M=2,K=1,...", help="sizes of a named model (default: its defaults)")
     p.add_argument("--degree", type=int, default=2, help="largest degree of the polynomial ansatz (default: 2)")
+    _ansatz_options(p)
     p.add_argument("--no-count", action="store_true", help="skip the Lie-algebra count of independent laws")
     p.add_argument("--check", action="store_true", help="check each law by gradient descent (slope ~1; control ~0)")
     p.add_argument("--latex", metavar="DIR", help="write each independent law's proof as LaTeX into DIR")
@@ -34,9 +35,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", metavar="MODEL", help=_MODEL_HELP)
     p.add_argument("--sizes", metavar="M=2,K=1,...", help="sizes of a named model (default: its defaults)")
     p.add_argument("--degree", type=int, default=2, help="degree of the ansatz compared with the count (default: 2)")
-    p.add_argument("--max-depth", type=int, default=4, help="deepest Lie bracket tried (default: 4)")
+    _ansatz_options(p)
     add_json_flag(p)
     p.set_defaults(run=_count)
+
+
+def _ansatz_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--family",
+        default="polynomial",
+        metavar="F[,F]",
+        help="ansatz families, comma-separated: polynomial (always), exp (exponentials of the model's logits "
+        "times monomials), quotient (monomials over the model's denominators) (default: polynomial)",
+    )
+    p.add_argument("--max-depth", type=int, default=4, help="deepest Lie bracket of the count, 1-8 (default: 4)")
 
 
 def _spec(args: argparse.Namespace):  # -> ModelSpec
@@ -50,8 +62,21 @@ def _spec(args: argparse.Namespace):  # -> ModelSpec
     return build_model(args.model, args.sizes)
 
 
+def _families(text: str) -> tuple[str, ...]:
+    from ..symbolic.families import FAMILIES
+
+    names = tuple(f.strip() for f in text.split(",") if f.strip())
+    bad = [f for f in names if f not in FAMILIES]
+    if bad or not names:
+        raise InvalidArgument(
+            f"--family {text!r}: unknown family {bad[0] if bad else '(none)'}; use some of {', '.join(FAMILIES)}"
+        )
+    return names
+
+
 def _render(d: dict) -> str:
-    lines = [f"{d['model']}: {d['parameters']} parameters, polynomial laws of degree <= {d['degree']}"]
+    kinds = " + ".join(d["families"])
+    lines = [f"{d['model']}: {d['parameters']} parameters, laws of degree <= {d['degree']} in the {kinds} ansatz"]
     for i, law in enumerate(d["laws"], start=1):
         tag = "independent" if law["independent"] else "dependent  "
         check = ""
@@ -87,6 +112,8 @@ def _discover(args: argparse.Namespace) -> Result:
         check=args.check,
         latex=directory is not None,
         symmetries=args.symmetries,
+        families=_families(args.family),
+        max_depth=args.max_depth,
     )
     data = found.as_dict()
     if directory is not None:
@@ -104,10 +131,9 @@ def _discover(args: argparse.Namespace) -> Result:
 def _count(args: argparse.Namespace) -> Result:
     from ..checks.discovery import discover
 
-    if not 1 <= args.max_depth <= 8:
-        raise InvalidArgument(f"--max-depth must be in [1, 8], got {args.max_depth}")
-    found = discover(_spec(args), args.degree, count=True)
+    found = discover(_spec(args), args.degree, count=True, families=_families(args.family), max_depth=args.max_depth)
     data = {k: v for k, v in found.as_dict().items() if k != "laws"}
-    text = f"{found.model}: {data['count_note']}; the degree-{args.degree} ansatz finds {found.independent}"
+    kinds = " + ".join(found.families)
+    text = f"{found.model}: {data['count_note']}; the degree-{args.degree} {kinds} ansatz finds {found.independent}"
     text += " (complete)" if found.complete else " (incomplete)" if found.complete is False else ""
     return Result(data, text, ok=found.complete is not False)
