@@ -56,3 +56,35 @@ def test_a_broken_symmetry_is_not_reported() -> None:
     broken = derive_flow(network((U * V.T)[0] * x + U[0] * x**2, {"U": U, "V": V}, [x]))
     assert [s.charge for s in linear_symmetries(symmetric)] == [U[0] ** 2 - V[0] ** 2]
     assert linear_symmetries(broken) == []
+
+
+a, b, x = sp.symbols("a b x", real=True)
+
+
+@pytest.mark.parametrize("power", [1, 2])
+def test_a_symmetry_across_families_is_found(power: int) -> None:
+    """g = e^a b^p x is invariant under a -> a + eps, b -> (1 - eps/p) b: a translation and a
+    rescaling together, neither alone.  Noether (equal rates): Q = a - b^2/(2p)."""
+    spec = network(sp.exp(a) * b**power * x, {"a": sp.Matrix([[a]]), "b": sp.Matrix([[b]])}, [x])
+    flow = derive_flow(spec)
+    found = linear_symmetries(flow)
+    assert [s.family for s in found] == ["combined"]
+    assert sp.expand(found[0].charge - (a - b**2 / (2 * power))) == 0
+    assert prove(flow, found[0].charge).verdict == "proved"
+
+
+def test_no_symmetry_across_families_when_broken() -> None:
+    """Negative control: e^a b x + a x is not invariant under the combined move (a appears alone)."""
+    spec = network(sp.exp(a) * b * x + a * x, {"a": sp.Matrix([[a]]), "b": sp.Matrix([[b]])}, [x])
+    assert linear_symmetries(derive_flow(spec)) == []
+
+
+def test_joma_invariants_from_a_symmetry() -> None:
+    """JoMA exp attention: z_l -> z_l + eps T with v_l -> (1 - eps) v_l leaves v_l e^{z_l/T}
+    unchanged, for an arbitrary activation phi; the charges are the JoMA invariants, proved and in
+    the span of the ansatz's laws (the phi applications are opaque values in the search)."""
+    from theory.models import joma_block
+
+    found = discover(joma_block(2, 1, 1, attention="exp"), 2, count=False, symmetries=True)
+    assert found.symmetries is not None and len(found.symmetries) == 2
+    assert all(s["family"] == "combined" and s["verdict"] == "proved" and s["in_span"] for s in found.symmetries)

@@ -25,7 +25,12 @@ The families searched, for parameter groups that are matrices (``ParamGroup.shap
 
 Within each family the invariant :math:`B` (or :math:`c`) form the null space of an exact linear
 system (:func:`theory.symbolic.laws.null_combinations`); every charge is then proved by the prover.
-Symmetries that exist only as combinations across families are not searched.
+Last, a *combined* family solves for all of them at once (translations plus a symmetric
+:math:`B_{P,\\text{side}}` for every group and side, and a rescaling of each coordinate of a group
+that is not a matrix), which finds symmetries that exist only as
+combinations across families: :math:`g = e^{a} b\\,x` is invariant under
+:math:`a \\to a + \\varepsilon,\\ b \\to (1 - \\varepsilon) b` (neither part alone), with charge
+:math:`a/\\eta_a - b^2/(2\\eta_b)`; it is searched when it has at most :data:`MAX_COMBINED` unknowns.
 """
 
 from __future__ import annotations
@@ -36,14 +41,18 @@ from itertools import combinations
 
 import mpmath
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from ..models.spec import ParamGroup
-from .flow import Flow
+from .flow import Flow, canonical_derivatives
 from .laws import null_combinations
 from .lie import gradient_rank
 from .numbers import OutsideDomain, mp_value
 
-__all__ = ["Symmetry", "linear_symmetries"]
+__all__ = ["MAX_COMBINED", "Symmetry", "linear_symmetries"]
+
+#: The combined family is searched when its generator has at most this many unknowns.
+MAX_COMBINED = 48
 
 
 @dataclass(frozen=True)
@@ -87,32 +96,71 @@ def _act(B: sp.Matrix, P: sp.Matrix, side: str) -> sp.Matrix:
     return B * P if side == "left" else P * B
 
 
-def _no_null_vector(terms: list[list[sp.Expr]], rng: random.Random) -> bool:
-    """Whether the values of the expressions ``sum(terms[k])`` at random points have full column rank.
+def _nullity(terms: list[list[sp.Expr]], constants: set[sp.Symbol], rng: random.Random) -> int | None:
+    """The numerical nullity of the values of the expressions ``sum(terms[k])`` at random points.
 
     A symmetry makes a combination of the expressions vanish identically, so its coefficient
-    vector is a null vector of the matrix of their values at any points.  Values are computed at
-    30 digits; the smallest singular value must exceed ``1e-12`` of the largest *term* (not of the
-    largest sum, which is rounding noise when every sum cancels), else the exact solve decides.
+    vector is a null vector of the matrix of their values at any points (the constants, on which
+    the coefficients may depend, take one value for all points).  Values are computed at 30
+    digits; each column is divided by its largest *term* (not by its largest sum, which is
+    rounding noise when every sum cancels), and a singular value below ``1e-12`` counts as zero.
+    ``None`` when a value could not be computed.  Only used to *skip* exact solves: a family of
+    nullity 0 has no symmetry; the exact solve decides everything else.
     """
     symbols = sorted(set().union(*(t.free_symbols for ts in terms for t in ts)), key=sp.default_sort_key)
-    rows, scale = [], mpmath.mpf(0)
+
+    def draw(sym: sp.Symbol) -> sp.Rational:
+        q = sp.Rational(rng.randrange(50, 200), 100)
+        return q if sym.is_positive or rng.random() < 0.5 else -q
+
+    fixed = {sym: draw(sym) for sym in symbols if sym in constants}
+    columns: list[list] = [[] for _ in terms]
+    scales = [mpmath.mpf(0)] * len(terms)
     with mpmath.workdps(30):
         for _ in range(len(terms) + 2):
-            point = {}
-            for sym in symbols:
-                q = sp.Rational(rng.randrange(50, 200), 100)
-                point[sym] = q if sym.is_positive or rng.random() < 0.5 else -q
+            point = {sym: fixed[sym] if sym in fixed else draw(sym) for sym in symbols}
             try:
                 values = [[mp_value(t, point, 30) for t in ts] for ts in terms]
-            except (OutsideDomain, ZeroDivisionError, ValueError):
-                return False
-            rows.append([mpmath.fsum(v) for v in values])
-            scale = max([scale, *(abs(x) for v in values for x in v)])
-        if scale == 0:
-            return False
-        singular = mpmath.svd_r(mpmath.matrix(rows), compute_uv=False)
-        return bool(min(abs(v) for v in singular) > mpmath.mpf("1e-12") * scale)
+            except (OutsideDomain, ZeroDivisionError, ValueError, TypeError):
+                return None
+            for k, v in enumerate(values):
+                columns[k].append(mpmath.fsum(v))
+                scales[k] = max([scales[k], *(abs(x) for x in v)])
+        kept = [[x / scales[k] for x in col] for k, col in enumerate(columns) if scales[k] != 0]
+        if not kept:
+            return len(terms)
+        matrix = mpmath.matrix(len(kept[0]), len(kept))
+        for k, col in enumerate(kept):
+            for r, x in enumerate(col):
+                matrix[r, k] = x
+        singular = mpmath.svd_r(matrix, compute_uv=False)
+        return len(terms) - len(kept) + sum(1 for v in singular if abs(v) <= mpmath.mpf("1e-12"))
+
+
+def _field_rank(fields: list[dict], state: list[sp.Symbol], rng: random.Random) -> int:
+    """Rank of linear vector fields as functions, exactly: their values at random rational points stacked."""
+    if not fields:
+        return 0
+    symbols = sorted(set().union(*(v.free_symbols for f in fields for v in f.values())), key=sp.default_sort_key)
+    points = [{s: sp.Rational(rng.randrange(1, 10**6), rng.randrange(1, 10**6)) for s in symbols} for _ in range(3)]
+    rows = [[sp.sympify(f.get(s, 0)).xreplace(p) for p in points for s in state] for f in fields]
+    return int(sp.Matrix(rows).rank())
+
+
+def _opaque(expr: sp.Expr) -> sp.Expr:
+    """Applications of the arbitrary activation (:math:`\\phi(a)`, :math:`\\phi'(a)`) as fresh symbols.
+
+    A symmetry must hold for every :math:`\\phi`; treating each application as an independent
+    value can only lose symmetries, never add one (the charges are proved afterwards).
+    """
+    apps = sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key)
+    return expr.xreplace({a: sp.Symbol(f"_phi{i}_{abs(hash(a)) % 10**8}", real=True) for i, a in enumerate(apps)})
+
+
+def _charge_term(x: sp.Expr, s: sp.Symbol, zero: dict) -> sp.Expr:
+    """The term of the charge from one coordinate: :math:`c_s\\theta_s + \\tfrac12\\theta_s (A\\theta)_s`."""
+    c = x.subs(zero)
+    return c * s + sp.Rational(1, 2) * s * (x - c)
 
 
 def linear_symmetries(flow: Flow) -> list[Symmetry]:
@@ -142,32 +190,46 @@ def linear_symmetries(flow: Flow) -> list[Symmetry]:
     spec = flow.spec
     state = list(flow.state)
     loss = spec.loss
-    grad = {s: sp.diff(loss, s) for s in state}
+    grad = {s: _opaque(canonical_derivatives(sp.diff(loss, s))) for s in state}
     rate = {s: g.rate for g in spec.params for s in g.symbols}
     constants = set(spec.constants)
     groups = [g for g in spec.params if g.metric is None]
     out: list[Symmetry] = []
     rng = random.Random(0)
+    zero = {s: 0 for s in state}
+    seen: list[dict] = []  # every symmetry field found, with or without a new charge
 
     def solve(family: str, action: str, basis: list, fields: list[dict]) -> None:
         terms = [[grad[s] * X[s] for s in X if X[s] != 0] for X in fields]
         exprs = [sp.Add(*ts) for ts in terms]
         if all(e == 0 for e in exprs):
             vectors = [sp.Matrix([[1 if i == j else 0 for i in range(len(exprs))]]) for j in range(len(exprs))]
-        elif _no_null_vector(terms, rng):
-            return
         else:
+            nullity = _nullity(terms, constants, rng)
+            if nullity == 0:
+                return
+            if family == "combined" and nullity is not None:
+                # null vectors whose field is 0 (overlapping bases: I acting on the left or the right of
+                # a vector) plus the symmetries found so far: if that is all, skip the exact solve
+                trivial = len(fields) - _field_rank(fields, state, rng)
+                if nullity <= trivial + _field_rank(seen, state, rng):
+                    return
             vectors, _ = null_combinations(exprs, constants)
         for vec in vectors:
             coeffs = [sp.factor(sp.together(c)) for c in vec]
             X = {s: sp.Add(*(c * f.get(s, 0) for c, f in zip(coeffs, fields, strict=True))) for s in state}
-            factor = 1 if family == "translation" else sp.Rational(1, 2)  # Q = c.H^-1 theta or theta.H^-1 A theta / 2
-            charge = sp.expand(sp.Add(*(factor * s * X[s] / rate[s] for s in state if X[s] != 0)))
+            seen.append(X)
+            # Q = c.H^-1 theta + theta.H^-1 A theta / 2 for X = c + A theta (constant and linear parts)
+            charge = sp.expand(sp.Add(*(_charge_term(X[s], s, zero) / rate[s] for s in state if X[s] != 0)))
             if charge == 0:
                 continue
             lead = sp.Poly(charge, *state).coeffs()[0]
             charge = sp.expand(charge / lead)  # scale-free: the first coefficient is 1
-            generator = sp.Add(*(c * b for c, b in zip(coeffs, basis, strict=True))) / lead
+            if family == "combined":  # bases of different shapes: the generator is the coefficient vector
+                generator = sp.Matrix(coeffs) / lead
+                action = ", ".join(f"{s} -> {s} + eps*({sp.factor(X[s] / lead)})" for s in state if X[s] != 0)
+            else:
+                generator = sp.Add(*(c * b for c, b in zip(coeffs, basis, strict=True))) / lead
             charges = [t.charge for t in out]
             if gradient_rank([*charges, charge], state, random.Random(1)) > gradient_rank(
                 charges, state, random.Random(1)
@@ -206,4 +268,14 @@ def linear_symmetries(flow: Flow) -> list[Symmetry]:
         w1 = f"(I + eps B) {g1.name}" if s1 == "left" else f"{g1.name} (I + eps B)"
         w2 = f"(I - eps B) {g2.name}" if s2 == "left" else f"{g2.name} (I - eps B)"
         solve(f"{g1.name} {s1}, {g2.name} {s2}", f"{g1.name} -> {w1}, {g2.name} -> {w2}", basis, fields)
+    combined = [
+        (sp.Matrix([1 if i == j else 0 for i in range(len(syms))]), {s: sp.Integer(1)}) for j, s in enumerate(syms)
+    ]
+    for g, side in sided:
+        P = _matrix(g)
+        combined += [(B, dict(zip(P, _act(B, P, side), strict=True))) for B in _symmetric_basis(size(g, side))]
+    # a group that is not a matrix: each coordinate rescaled on its own (theta_i -> (1 + eps) theta_i)
+    combined += [(sp.Matrix([[1]]), {s: s}) for g in groups if g.shape is None for s in g.symbols]
+    if len(combined) <= MAX_COMBINED:
+        solve("combined", "", [b for b, _ in combined], [f for _, f in combined])
     return out
