@@ -202,3 +202,18 @@ def test_verdict_latex_shows_the_flow_and_compiles(tmp_path: Path, text: str, ve
     assert ("cancel" in tex) == (verdict == "proved")
     assert ("Not conserved" in tex) == (verdict == "refuted")
     assert overfull(compile_tex(tmp_path, verdict, tex)) == []
+
+
+def test_a_broken_product_keeps_the_brackets_of_a_sum_factor() -> None:
+    """(a + 1) * (long sum), too wide for one line, opens as \\left(a + 1\\right)\\,\\Big( ...; the
+    unbracketed 'a + 1\\,\\Big(' would read as a + (1 * long sum), a different expression."""
+    from theory.symbolic._texbreak import break_expr
+
+    a = sp.Symbol("a")
+    xs = sp.symbols("x1:13")
+    expr = sp.Mul(a + 1, sp.Add(*(x**2 for x in xs)), evaluate=False)
+    lines = break_expr(expr, sp.latex, 40)
+    assert len(lines) > 1
+    assert lines[0].startswith(r"\left(a + 1\right)\,\Big(")
+    single = sp.Mul(2 * a, sp.Add(*(x**2 for x in xs)), evaluate=False)  # control: a product needs no brackets
+    assert break_expr(single, sp.latex, 40)[0].startswith(r"2 a\,\Big(")

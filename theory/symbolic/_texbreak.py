@@ -156,7 +156,10 @@ def _break_product(expr: sp.Expr, printer: Callable[[sp.Expr], str], width: floa
         return [printer(expr)]
     inner = max(long, key=lambda f: visible_width(printer(f)))
     rest = sp.Mul(*(f for f in factors if f is not inner)) / den
-    head = "" if rest == 1 else (r"-" if rest == -1 else printer(rest) + r"\,")
+    bare = rest.args[0] if isinstance(rest, sp.UnevaluatedExpr) else rest
+    # a sum as the factor needs its brackets: (a + 1) (long sum), never a + 1 (long sum)
+    factor = rf"\left({printer(rest)}\right)" if isinstance(bare, sp.Add) else printer(rest)
+    head = "" if rest == 1 else (r"-" if rest == -1 else factor + r"\,")
     body = inner.args[0] if isinstance(inner, sp.UnevaluatedExpr) else inner
     room = width - visible_width(head) - 2
     lines = break_expr(body, printer, room)
