@@ -247,45 +247,6 @@ class Lift:
             rows.append([r * inv2 % P for r in row])
         return rows
 
-    def hessian(self, f: Field, point: Sequence[int]) -> list[list[list[int]]]:
-        """:math:`\\partial_j\\partial_k (N_i/\\delta)` at ``point``, for each component ``i``.
-
-        .. math::
-
-            q_{jk} = \\frac{N_{jk}}{\\delta} - \\frac{N_j\\delta_k + N_k\\delta_j + N\\delta_{jk}}{\\delta^2}
-                     + \\frac{2N\\delta_j\\delta_k}{\\delta^3}.
-        """
-        n = self.n
-        inv = pow(int(f.den(*point)) % P, -1, P)
-        inv2, inv3 = inv * inv % P, inv * inv * inv % P
-
-        def parts(c: Poly) -> tuple[int, list[int], dict[tuple[int, int], int]]:
-            value = int(c(*point)) % P
-            first = [0] * n
-            second: dict[tuple[int, int], int] = {}
-            for j in _gens_of(c):
-                cj = c.derivative(j)
-                first[j] = int(cj(*point)) % P
-                for k in _gens_of(cj):
-                    if k >= j:
-                        second[(j, k)] = int(cj.derivative(k)(*point)) % P
-            return value, first, second
-
-        _, dj, djk = parts(f.den)
-        out = []
-        for c in f.nums:
-            h = [[0] * n for _ in range(n)]
-            if not c.is_zero() or djk or any(dj):
-                N, Nj, Njk = parts(c) if not c.is_zero() else (0, [0] * n, {})
-                for j in range(n):
-                    for k in range(j, n):
-                        v = Njk.get((j, k), 0) * inv
-                        v -= (Nj[j] * dj[k] + Nj[k] * dj[j] + N * djk.get((j, k), 0)) * inv2
-                        v += 2 * N * dj[j] * dj[k] * inv3
-                        h[j][k] = h[k][j] = v % P
-            out.append(h)
-        return out
-
     def bracket(self, a: Field, b: Field) -> Field:
         """``[a, b] = (Db) a - (Da) b`` as a rational field, reduced by the common gcd."""
         A, B, al, be = a.nums, b.nums, a.den, b.den
