@@ -141,3 +141,14 @@ def test_jets_too_large_are_refused(monkeypatch) -> None:
     monkeypatch.setattr(_lie_close, "MAX_JET_COEFFICIENTS", 100)
     with pytest.raises(InvalidArgument, match="jets at the point"):
         count_laws(goursat(RATIONAL), max_depth=6)
+
+
+def test_the_60_digit_route_says_when_the_depth_limit_stopped_it(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise _lie_modp.NotLiftable("forced")
+
+    monkeypatch.setattr(_lie_modp, "lift", refuse)
+    flow = goursat(RATIONAL)
+    shallow, deep = count_laws(flow, max_depth=3), count_laws(flow, max_depth=6)
+    assert not shallow.exact and shallow.count == 2 and not shallow.closed, shallow
+    assert deep.ranks == (2, 3, 4, 5, 5) and deep.count == 1 and deep.closed, deep

@@ -23,10 +23,13 @@ exact.
 Two routes.  Fields rational in the state and in exponentials of its polynomials are lifted
 (:mod:`theory.symbolic._lie_modp`) and ranked exactly over :math:`\\mathrm{GF}(2^{61}-1)` at one
 random point; the rank falls short of the generic rank only on the zero set of a minor
-(Schwartz-Zippel: probability at most degree/:math:`p`).  Other fields (``erf``, ...) are valued
-with mpmath at 60 digits at three random points, and a rank is the number of singular values above
-:math:`10^{-15}\\sigma_{\\max}`; if one falls in the gap :math:`[10^{-40}, 10^{-15}]\\sigma_{\\max}`
-the rank is not decided and the call says so.
+(Schwartz-Zippel: probability at most degree/:math:`p`).  Polynomial fields are bracketed as
+polynomials; rational ones through their truncated Taylor series at the point
+(:mod:`theory.symbolic._lie_jets`: a depth-:math:`t` bracket needs the :math:`(t-1)`-jets of the
+depth-1 fields, which give its value exactly), so ``max_depth`` is honoured on both.
+Other fields (``erf``, ...) are valued with mpmath at 60 digits at three random points, and a
+rank is the number of singular values above :math:`10^{-15}\\sigma_{\\max}`; if one falls in the
+gap :math:`[10^{-40}, 10^{-15}]\\sigma_{\\max}` the rank is not decided and the call says so.
 """
 
 from __future__ import annotations
@@ -131,7 +134,11 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
         From :func:`theory.symbolic.derive_flow`; its data symbols (inputs, back-propagated
         gradients) are the values the laws must hold for.
     max_depth : int
-        Deepest bracket level tried; the count is reported with the depth where the rank stopped growing.
+        Deepest bracket level tried (1 to 8, for every route); the count is reported with the
+        depth where the rank stopped growing, and ``closed`` is ``False`` only when the rank
+        still grew at ``max_depth``.  Rational fields need jets of order ``max_depth - 1`` only
+        when the rank keeps growing that deep; jets too large for memory are refused with an
+        estimate.
     seed : int
         Seed of the random points and data values.
     max_fields : int
@@ -145,6 +152,8 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
     ------
     RankUndecided
         A numerical rank fell in the gap; nothing is guessed.
+    InvalidArgument
+        ``max_depth`` outside [1, 8], an arbitrary activation, or a basis or jets too large.
 
     Examples
     --------
@@ -240,7 +249,8 @@ def _count_numeric(
         if not added or ranks[-1] == ranks[-2]:
             break
         newest = added
-    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), False, len(basis))
+    grew = depth > 1 and ranks[-1] > ranks[-2] and ranks[-1] < D  # the depth limit stopped a growing rank
+    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), False, len(basis), not grew)
 
 
 def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Symbol], rng: random.Random) -> int:
@@ -281,7 +291,16 @@ def _count_lifted(
     brackets of kept fields span everything (the involutive closure of the distribution).  The
     values of a depth's candidate brackets come from the values and Jacobians at the point,
     :math:`[a, b](\\theta_0) = J_b a - J_a b`, all in one reduction; a bracket is built as a
-    field only when it is kept.
+    field (a polynomial field, or the jet of a rational one,
+    :func:`theory.symbolic._lie_close.close_by_jets`) only when it is kept.
+
+    Failure probability.  The values are exact, so the rank found at the point is below the
+    generic rank over :math:`\\mathbb Q(\\theta, E)` only if the point is a zero of a non-zero
+    maximal minor of the bracket values (a rational function whose numerator has some degree
+    :math:`\\delta`) or of a denominator met on the way (then the point is drawn again).
+    Schwartz-Zippel bounds this by :math:`\\delta / p` with :math:`p = 2^{61} - 1`: even a
+    degree of :math:`10^6` gives :math:`4 \\cdot 10^{-13}`.  A wrong rank can only be too low,
+    so the count stays an upper bound in any case.
     """
     state = list(flow.state)
     table: dict[sp.Expr, int] = {}
