@@ -168,7 +168,7 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
     """
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not 1 <= max_depth <= 8:
         raise InvalidArgument(f"max_depth must be an integer in [1, 8], got {max_depth!r}")
-    if flow.rhs and any(r.atoms(AppliedUndef) for r in flow.rhs):
+    if flow.rhs and modp.atoms(sp.Tuple(*flow.rhs), AppliedUndef):
         raise InvalidArgument(
             "the flow has an arbitrary activation (phi); count laws for a concrete activation (e.g. activation='tanh')"
         )
