@@ -152,3 +152,14 @@ def test_the_60_digit_route_says_when_the_depth_limit_stopped_it(monkeypatch) ->
     shallow, deep = count_laws(flow, max_depth=3), count_laws(flow, max_depth=6)
     assert not shallow.exact and shallow.count == 2 and not shallow.closed, shallow
     assert deep.ranks == (2, 3, 4, 5, 5) and deep.count == 1 and deep.closed, deep
+
+
+def test_exponents_are_read_as_polynomials_of_the_generators() -> None:
+    # exp(arg) = prod E_m^c: the integer powers of the generators E_a = e^a, E_ab = e^(ab/2)
+    lifted = _lie_modp.Lift([A, B], {A: 1, A * B: 2})
+    assert lifted._powers(3 * A + A * B / 2) == [(0, 3), (1, 1)]
+    assert lifted._powers(2 * A + (A + B) ** 2 - A**2 - B**2 - 2 * A * B) == [(0, 2)]  # expanded first
+    # negative controls: not polynomial, irrational or float coefficient, constant term
+    for bad in [1 / A, sp.sqrt(A), A**B, sp.sqrt(2) * A, sp.Float(1.5) * A, A * sp.exp(B), A + 1]:
+        with pytest.raises(_lie_modp.NotLiftable):
+            lifted._powers(bad)
