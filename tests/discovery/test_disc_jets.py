@@ -54,10 +54,11 @@ def goursat(phis: list[sp.Expr]):
 # phi' independent: 1/(k+a) (a Cauchy-Vandermonde matrix of the 1/(k+a)), and a softmax-like mix
 RATIONAL = [1 / (1 + A), 1 / (2 + A), 1 / (3 + A)]
 WITH_EXP = [sp.exp(A), 1 / (1 + A), sp.exp(A) / (1 + sp.exp(A))]
+TOWER = [sp.exp(sp.exp(A)), 1 / (1 + A), sp.exp(A)]  # exp of exp: a generator of a generator
 POLYNOMIAL = [A**2, A**3, A**4]
 
 
-@pytest.mark.parametrize("phis", [RATIONAL, WITH_EXP], ids=["rational", "exp"])
+@pytest.mark.parametrize("phis", [RATIONAL, WITH_EXP, TOWER], ids=["rational", "exp", "tower"])
 def test_rank_that_grows_at_depth_4_is_found(phis) -> None:
     flow = goursat(phis)
     deep = count_laws(flow, max_depth=6)
@@ -163,3 +164,20 @@ def test_exponents_are_read_as_polynomials_of_the_generators() -> None:
     for bad in [1 / A, sp.sqrt(A), A**B, sp.sqrt(2) * A, sp.Float(1.5) * A, A * sp.exp(B), A + 1]:
         with pytest.raises(_lie_modp.NotLiftable):
             lifted._powers(bad)
+
+
+def test_jets_follow_a_tower_of_generators() -> None:
+    # exp(exp(a)) on the leaf through (a0, E0, E1): E1 exp(E0 (e^h - 1)), since exp(a0 + h) = E0 e^h
+    e_a = sp.Symbol("_E0", positive=True)  # the lift's name for the first generator
+    lifted = _lie_modp.Lift([A], {A: 1, e_a: 1})
+    point = [5, 7, 11]
+    series = _lie_jets.Jets(lifted, point, 4).field([sp.exp(sp.exp(A))], {})[0]
+    h = sp.Symbol("h")
+    taylor = sp.series(point[2] * sp.exp(point[1] * (sp.exp(h) - 1)), h, 0, 5).removeO()
+    for n in range(5):
+        expected = _lie_modp.modp(sp.Rational(taylor.coeff(h, n)))
+        assert int(series.parts[n].to_dict().get((n,), 0)) == expected, n
+    # negative control: with the inner generator's own series ignored (E0 e^h -> E0 (1 + h)) the
+    # h^2 coefficient would be E1 E0^2 / 2, not E1 (E0^2 + E0) / 2
+    wrong = sp.series(point[2] * sp.exp(point[1] * h), h, 0, 3).removeO().coeff(h, 2)
+    assert int(series.parts[2].to_dict()[(2,)]) != _lie_modp.modp(sp.Rational(wrong))
