@@ -10,6 +10,8 @@ for one attention head with d1 = 2, dim = 3, N = 2 in 60 s; the largest rows onl
 the deepest allowed, 8 (rational fields are bracketed by their jets at the point), with the ratio
 of the two times measured in the same run, and the same for a rational Goursat pair of fields
 whose rank grows at depth 4 (ranks 2, 3, 4, 5, 5 by hand, count 1; depth 3 alone gives 2).
+A third prints the head's count time with the jets forced to orders 2, 3, 4: the price of each
+extra depth for a model whose rank would keep growing (conversion of the fields dominates).
 The expected counts are the published r(r+1)/2 (Marcotte, Gribonval & Peyre,
 NeurIPS 2023) and d1(d1+1) for a head (Marcotte et al., ICML 2025), checked, not timed.
 """
@@ -99,6 +101,24 @@ def depth_row(name: str, flow, expected: int) -> dict:
     }
 
 
+def jet_orders(flow, name: str) -> list[dict]:
+    """Time of ``count_laws`` with the jets forced to orders 2, 3, 4 (the closure still stops at depth 3)."""
+    from theory.symbolic import _lie_close
+
+    seam = _lie_close.jet_order
+    out = []
+    try:
+        for extra in (0, 1, 2):
+            _lie_close.jet_order = lambda order, extra=extra: order + extra
+            t0 = time.perf_counter()
+            c = count_laws(flow, max_depth=5)
+            out.append({"model": name, "order": 2 + extra, "seconds": time.perf_counter() - t0, "count": c.count})
+            print(f"  {name}: jet order {2 + extra} {out[-1]['seconds']:.2f} s", file=sys.stderr)
+    finally:
+        _lie_close.jet_order = seam
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="small sizes only (up to 24 parameters)")
@@ -123,8 +143,11 @@ def main() -> None:
     deep = [depth_row("goursat rational", goursat(), 1), depth_row("head N=2 dim=2 d1=2", _head(2, 2, 2), 6)]
     if not args.quick:
         deep.append(depth_row("head N=2 dim=3 d1=2", _head(2, 3, 2), 6))
+    orders = jet_orders(
+        _head(2, 2, 2) if args.quick else _head(2, 3, 2), "head d1=2 " + ("dim=2" if args.quick else "dim=3")
+    )
     if args.json:
-        print(json.dumps({"rows": rows, "depth": deep}, indent=2))
+        print(json.dumps({"rows": rows, "depth": deep, "jet_orders": orders}, indent=2))
         return
     print(
         f"{'model':24} {'D':>4} {'laws(d=2)':>9} {'count':>5} {'expected':>8} {'laws s':>7} {'count s':>8}"
@@ -149,6 +172,14 @@ def main() -> None:
             f"{r['deep_s']:>6.2f} {r['ratio']:>6.2f}"
         )
     print(f"max_depth {MAX_DEPTH} vs 3: the same count where depth 3 closed; time ratio in the last column")
+    print()
+    base = orders[0]["seconds"]
+    for r in orders:
+        print(
+            f"{r['model']}: jets of order {r['order']} (depth {r['order'] + 1}): {r['seconds']:.2f} s"
+            f" ({r['seconds'] / base:.2f} x order 2), count {r['count']}"
+        )
+    print("(jet orders forced: what a model whose rank still grows at depth 3 would pay per extra depth)")
 
 
 def _head(n: int, dim: int, d1: int):
