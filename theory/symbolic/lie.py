@@ -23,10 +23,13 @@ exact.
 Two routes.  Fields rational in the state and in exponentials of its polynomials are lifted
 (:mod:`theory.symbolic._lie_modp`) and ranked exactly over :math:`\\mathrm{GF}(2^{61}-1)` at one
 random point; the rank falls short of the generic rank only on the zero set of a minor
-(Schwartz-Zippel: probability at most degree/:math:`p`).  Other fields (``erf``, ...) are valued
-with mpmath at 60 digits at three random points, and a rank is the number of singular values above
-:math:`10^{-15}\\sigma_{\\max}`; if one falls in the gap :math:`[10^{-40}, 10^{-15}]\\sigma_{\\max}`
-the rank is not decided and the call says so.
+(Schwartz-Zippel: probability at most degree/:math:`p`).  Polynomial fields are bracketed as
+polynomials; rational ones through their truncated Taylor series at the point
+(:mod:`theory.symbolic._lie_jets`: a depth-:math:`t` bracket needs the :math:`(t-1)`-jets of the
+depth-1 fields, which give its value exactly), so ``max_depth`` is honoured on both.
+Other fields (``erf``, ...) are valued with mpmath at 60 digits at three random points, and a
+rank is the number of singular values above :math:`10^{-15}\\sigma_{\\max}`; if one falls in the
+gap :math:`[10^{-40}, 10^{-15}]\\sigma_{\\max}` the rank is not decided and the call says so.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..errors import InvalidArgument, TheoryError
+from . import _lie_close as close
 from . import _lie_modp as modp
 from .flow import Flow
 from .numbers import mp_value
@@ -130,7 +134,11 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
         From :func:`theory.symbolic.derive_flow`; its data symbols (inputs, back-propagated
         gradients) are the values the laws must hold for.
     max_depth : int
-        Deepest bracket level tried; the count is reported with the depth where the rank stopped growing.
+        Deepest bracket level tried (1 to 8, for every route); the count is reported with the
+        depth where the rank stopped growing, and ``closed`` is ``False`` only when the rank
+        still grew at ``max_depth``.  Rational fields need jets of order ``max_depth - 1`` only
+        when the rank keeps growing that deep; jets too large for memory are refused with an
+        estimate.
     seed : int
         Seed of the random points and data values.
     max_fields : int
@@ -144,6 +152,8 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
     ------
     RankUndecided
         A numerical rank fell in the gap; nothing is guessed.
+    InvalidArgument
+        ``max_depth`` outside [1, 8], an arbitrary activation, or a basis or jets too large.
 
     Examples
     --------
@@ -158,7 +168,7 @@ def count_laws(flow: Flow, *, max_depth: int = 4, seed: int = 0, max_fields: int
     """
     if isinstance(max_depth, bool) or not isinstance(max_depth, int) or not 1 <= max_depth <= 8:
         raise InvalidArgument(f"max_depth must be an integer in [1, 8], got {max_depth!r}")
-    if flow.rhs and any(r.atoms(AppliedUndef) for r in flow.rhs):
+    if flow.rhs and modp.atoms(sp.Tuple(*flow.rhs), AppliedUndef):
         raise InvalidArgument(
             "the flow has an arbitrary activation (phi); count laws for a concrete activation (e.g. activation='tanh')"
         )
@@ -239,7 +249,8 @@ def _count_numeric(
         if not added or ranks[-1] == ranks[-2]:
             break
         newest = added
-    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), False, len(basis))
+    grew = depth > 1 and ranks[-1] > ranks[-2] and ranks[-1] < D  # the depth limit stopped a growing rank
+    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), False, len(basis), not grew)
 
 
 def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Symbol], rng: random.Random) -> int:
@@ -263,19 +274,6 @@ def gradient_rank(laws: list[sp.Expr], state: tuple[sp.Symbol, ...] | list[sp.Sy
     return int(modp.matrix(len(rows), len(state), [v for r in rows for v in r]).rank())
 
 
-def _independent(basis: list[list[int]], candidates: list[list[int]]) -> list[int]:
-    """Indices of the candidates that raise the rank, taken greedily in order (one rref over GF(p))."""
-    if not candidates:
-        return []
-    rows = [*basis, *candidates]
-    width = len(rows[0])
-    cols = modp.matrix(len(rows), width, [v for r in rows for v in r]).transpose()
-    reduced, rank = cols.rref()
-    table = reduced.tolist()
-    pivots = [next(j for j, v in enumerate(table[i]) if int(v)) for i in range(rank)]
-    return [j - len(basis) for j in pivots if j >= len(basis)]
-
-
 def _count_lifted(
     flow: Flow,
     sampled: list[sp.Symbol],
@@ -293,7 +291,16 @@ def _count_lifted(
     brackets of kept fields span everything (the involutive closure of the distribution).  The
     values of a depth's candidate brackets come from the values and Jacobians at the point,
     :math:`[a, b](\\theta_0) = J_b a - J_a b`, all in one reduction; a bracket is built as a
-    field only when it is kept.
+    field (a polynomial field, or the jet of a rational one,
+    :func:`theory.symbolic._lie_close.close_by_jets`) only when it is kept.
+
+    Failure probability.  The values are exact, so the rank found at the point is below the
+    generic rank over :math:`\\mathbb Q(\\theta, E)` only if the point is a zero of a non-zero
+    maximal minor of the bracket values (a rational function whose numerator has some degree
+    :math:`\\delta`) or of a denominator met on the way (then the point is drawn again).
+    Schwartz-Zippel bounds this by :math:`\\delta / p` with :math:`p = 2^{61} - 1`: even a
+    degree of :math:`10^6` gives :math:`4 \\cdot 10^{-13}`.  A wrong rank can only be too low,
+    so the count stays an upper bound in any case.
     """
     state = list(flow.state)
     table: dict[sp.Expr, int] = {}
@@ -323,138 +330,29 @@ def _count_with(
     rhs, values, exp_data = modp.lift(flow.rhs, state, sampled, fixed, rng)
     point = [rng.randrange(1, modp.P) for _ in range(lifted.n)]
 
-    def draw() -> modp.Field:
-        return lifted.field(rhs, modp.data_values(values, sampled, exp_data, rng))
-
     basis: list[modp.Field] = []
+    data: list[dict[sp.Symbol, sp.Rational]] = []  # the data values of each kept field
     rows: list[list[int]] = []  # theta-components of the kept fields at the point
     full: list[list[int]] = []  # all components (theta and generators)
     misses = 0
     while misses < 3 and len(basis) < D:
-        f = draw()
+        drawn = modp.data_values(values, sampled, exp_data, rng)
+        f = lifted.field(rhs, drawn)
         if int(f.den(*point)) % modp.P == 0:
             misses += 1
             continue
         v = f.values(point)
-        if _independent(rows, [v[:D]]):
+        if close.independent(rows, [v[:D]]):
             basis.append(f)
+            data.append(drawn)
             rows.append(v[:D])
             full.append(v)
             misses = 0
         else:
             misses += 1
-    if all(f.den.is_constant() for f in basis) and lifted.K == 0:
-        return _close_polynomial(lifted, basis, rows, full, point, D, max_depth, max_fields)
-    return _close_by_jets(lifted, basis, rows, full, point, D, max_depth)
-
-
-def _close_polynomial(
-    lifted: modp.Lift,
-    basis: list[modp.Field],
-    rows: list[list[int]],
-    full: list[list[int]],
-    point: list[int],
-    D: int,
-    max_depth: int,
-    max_fields: int,
-) -> LawCount:
-    """Brackets of polynomial fields, built as polynomials when kept: any depth."""
-    level1 = list(range(len(basis)))
-    newest = list(level1)
-    ranks, depth, jac = [len(rows)], 1, {}
-
-    def jacobian(i: int) -> modp.Mat:
-        if i not in jac:
-            table = lifted.jacobian(basis[i], point)
-            jac[i] = modp.matrix(lifted.n, lifted.n, [v for r in table for v in r])
-        return jac[i]
-
-    def column(i: int) -> modp.Mat:
-        return modp.matrix(lifted.n, 1, full[i])
-
-    added: list[int] = []
-    while depth < max_depth and ranks[-1] < D:
-        pairs, cands = [], []
-        for b in newest:
-            jb, vb = jacobian(b), column(b)
-            for a in level1:
-                if a == b or (b in level1 and b < a):  # [a, b] = -[b, a]
-                    continue
-                value = jb * column(a) - jacobian(a) * vb
-                pairs.append((a, b))
-                cands.append([int(value[i, 0]) for i in range(lifted.n)])
-        kept = _independent(rows, [c[:D] for c in cands])
-        added = []
-        for k in kept:
-            a, b = pairs[k]
-            basis.append(lifted.bracket(basis[a], basis[b]))
-            rows.append(cands[k][:D])
-            full.append(cands[k])
-            added.append(len(basis) - 1)
-            if len(basis) > max_fields:
-                raise InvalidArgument(f"the Lie algebra basis exceeds {max_fields} fields; use smaller sizes")
-        depth += 1
-        ranks.append(len(rows))
-        if not added:
-            break
-        newest = added
-    closed = ranks[-1] == D or depth == 1 or not added
-    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis), closed)
-
-
-def _mat(table: list[list[int]]) -> modp.Mat:
-    return modp.matrix(len(table), len(table[0]), [v for r in table for v in r])
-
-
-def _close_by_jets(
-    lifted: modp.Lift,
-    basis: list[modp.Field],
-    rows: list[list[int]],
-    full: list[list[int]],
-    point: list[int],
-    D: int,
-    max_depth: int,
-) -> LawCount:
-    """Brackets of rational fields from their 2-jets at the point: depth 3 at most.
-
-    A depth-2 bracket :math:`c = [a, b]` needs no polynomial: its value is
-    :math:`J_b a - J_a b` and its Jacobian
-    :math:`J_c = H_b[a] + J_b J_a - H_a[b] - J_a J_b`
-    (:math:`H_b[a]_{ij} = \\sum_k \\partial_j\\partial_k b_i\\, a_k`), all at the point; the
-    values of depth-3 brackets :math:`[a, c]` follow.  If depth 3 still raises the rank, the
-    count is reported as not closed (an upper bound).
-    """
-    level1 = list(range(len(basis)))
-    values = [_mat([[v] for v in vec]) for vec in full]
-    jac = [_mat(lifted.jacobian(f, point)) for f in basis]
-    hess = [[_mat(h) for h in lifted.hessian(f, point)] for f in basis]
-
-    def contract(h: list[modp.Mat], v: modp.Mat) -> modp.Mat:
-        return _mat([[int(x) for x in (hi * v).entries()] for hi in h])
-
-    def select(cands: list[modp.Mat]) -> list[int]:
-        return _independent(rows, [[int(c[i, 0]) for i in range(D)] for c in cands])
-
-    ranks, depth, closed = [len(rows)], 1, True
-    # depth 2
-    pairs = [(a, b) for b in level1 for a in level1 if a < b]
-    cands = [jac[b] * values[a] - jac[a] * values[b] for a, b in pairs]
-    kept = select(cands)
-    second: list[tuple[modp.Mat, modp.Mat]] = []
-    for k in kept:
-        a, b = pairs[k]
-        rows.append([int(cands[k][i, 0]) for i in range(D)])
-        j_c = contract(hess[b], values[a]) + jac[b] * jac[a] - contract(hess[a], values[b]) - jac[a] * jac[b]
-        second.append((cands[k], j_c))
-    depth, ranks = 2, [*ranks, len(rows)]
-    if second and max_depth >= 3 and ranks[-1] < D:
-        pairs3 = [(a, k) for k in range(len(second)) for a in level1]
-        cands3 = [second[k][1] * values[a] - jac[a] * second[k][0] for a, k in pairs3]
-        kept3 = select(cands3)
-        for k in kept3:
-            rows.append([int(cands3[k][i, 0]) for i in range(D)])
-        depth, ranks = 3, [*ranks, len(rows)]
-        closed = not kept3
-    elif second and ranks[-1] < D:
-        closed = False
-    return LawCount(D - ranks[-1], D, ranks[-1], depth, tuple(ranks), True, len(basis) + len(second), closed)
+    if close.is_polynomial(lifted, basis):
+        out = close.close_polynomial(lifted, basis, rows, full, point, D, max_depth, max_fields)
+    else:
+        out = close.close_by_jets(lifted, rhs, data, rows, point, max_depth, max_fields)
+    ranks = out.ranks
+    return LawCount(D - ranks[-1], D, ranks[-1], len(ranks), ranks, True, out.fields, out.closed)
