@@ -1,7 +1,11 @@
 """Polynomial conservation laws by linear algebra over GF(p), verified symbolically.
 
-The fast route of :func:`theory.symbolic.laws.polynomial_laws` for flows whose only constant is
-one shared learning rate (network specs): the laws do not depend on its value.  A law
+The fast route of :func:`theory.symbolic.laws.polynomial_laws` and
+:func:`theory.symbolic.families.ansatz_laws` for flows whose only constant is one shared
+learning rate (network specs): the laws do not depend on its value.  The basis may be
+monomials (rows read off the exponents) or any functions rational in the state and its
+exponentials, such as the quotient family's :math:`m/D` (each converted once to FLINT
+numerator and denominator; rows from their derivatives on the lifted coordinates).  A law
 :math:`Q = \\sum_j c_j m_j` satisfies :math:`\\nabla Q\\cdot F_s(\\theta, E) = 0` for every data
 value :math:`s` and, after the lift of :mod:`theory.symbolic._lie_modp` (exponentials of
 monomials as coordinates :math:`E`), at every point of :math:`(\\theta, E)`.  Each field at each
@@ -90,9 +94,10 @@ def _null_vectors(
 ) -> tuple[list[list[int]], int]:
     """The reduced null-space basis (mod p) of the equations from random fields at random points."""
     state = list(flow.state)
-    D, P = len(state), modp.P
+    P = modp.P
     rhs, values, exp_data = modp.lift(flow.rhs, state, sampled, fixed, rng)
-    exps = [sp.Poly(m, *state).monoms()[0] for m in monos]
+    monomial = all(_is_monomial(m, state) for m in monos)
+    row_of = _monomial_rows(state, monos) if monomial else _rational_rows(lifted, monos)
     rows: list[list[int]] = []
     rank, stable = 0, 0
     while stable < 2 and rank < len(monos):
@@ -101,16 +106,9 @@ def _null_vectors(
             point = [rng.randrange(1, P) for _ in range(lifted.n)]
             if int(field.den(*point)) % P == 0:
                 continue
-            F = field.values(point)[:D]
-            theta = point[:D]
-            inv = [pow(t, -1, P) for t in theta]
-            row = []
-            for e in exps:
-                mono = 1
-                for t, k in zip(theta, e, strict=True):
-                    if k:
-                        mono = mono * pow(t, k, P) % P
-                row.append(sum(k * mono * inv[j] % P * F[j] for j, k in enumerate(e) if k) % P)
+            row = row_of(point, field.values(point))
+            if row is None:
+                continue
             rows.append(row)
         new = modp.matrix(len(rows), len(monos), [v for r in rows for v in r]).rank()
         stable = stable + 1 if new == rank else 0
@@ -127,3 +125,57 @@ def _null_vectors(
             vec[p] = (-int(table[i][f])) % P
         out.append(vec)
     return out, len(rows)
+
+
+def _is_monomial(m: sp.Expr, state: list[sp.Symbol]) -> bool:
+    return m.is_polynomial(*state) and len(sp.Add.make_args(sp.expand(m))) == 1 and m.free_symbols <= set(state)
+
+
+def _monomial_rows(state: list[sp.Symbol], monos: Sequence[sp.Expr]):  # -> row function
+    """Rows for monomials: :math:`\\nabla m\\cdot F = \\sum_j k_j\\, m\\, F_j/\\theta_j`, no conversion."""
+    D, P = len(state), modp.P
+    exps = [sp.Poly(m, *state).monoms()[0] for m in monos]
+
+    def row_of(point: list[int], F: list[int]) -> list[int]:
+        theta = point[:D]
+        inv = [pow(t, -1, P) for t in theta]
+        row = []
+        for e in exps:
+            mono = 1
+            for t, k in zip(theta, e, strict=True):
+                if k:
+                    mono = mono * pow(t, k, P) % P
+            row.append(sum(k * mono * inv[j] % P * F[j] for j, k in enumerate(e) if k) % P)
+        return row
+
+    return row_of
+
+
+def _rational_rows(lifted: modp.Lift, basis: Sequence[sp.Expr]):  # -> row function
+    """Rows for rational basis functions on the lifted coordinates (quotients, exponentials).
+
+    Each :math:`b = n/d` is converted once; :math:`\\dot b = \\sum_y (n_y d - n d_y)/d^2\\, F_y`
+    over every lifted coordinate :math:`y` (state and generators), evaluated at the point.
+    """
+    P = modp.P
+    parts = []
+    for b in basis:
+        num, den = lifted.convert(b)
+        moving = [(i, num.derivative(i), den.derivative(i)) for i in range(lifted.n)]
+        parts.append((num, den, [(i, dn, dd) for i, dn, dd in moving if not (dn.is_zero() and dd.is_zero())]))
+
+    def row_of(point: list[int], F: list[int]) -> list[int] | None:
+        row = []
+        for num, den, moving in parts:
+            d = int(den(*point)) % P
+            if d == 0:
+                return None  # on a pole of a basis function: another point
+            n = int(num(*point)) % P
+            acc = 0
+            for i, dn, dd in moving:
+                if F[i]:
+                    acc += (int(dn(*point)) * d - n * int(dd(*point))) % P * F[i]
+            row.append(acc % P * pow(d * d % P, -1, P) % P)
+        return row
+
+    return row_of

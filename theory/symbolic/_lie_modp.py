@@ -156,6 +156,10 @@ class Lift:
             den = _lcm(den, d)
         return Field([num * (den // d) for num, d in comps], den)
 
+    def convert(self, e: sp.Expr) -> tuple[Poly, Poly]:
+        """``e`` (rational in the state and exponentials, no data) as numerator and denominator."""
+        return self._convert(e, {}, {})
+
     def _convert(self, e: sp.Basic, values: dict, memo: dict) -> tuple[Poly, Poly]:
         if e in memo:
             return memo[e]

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import InvalidArgument
+from ._laws_modp import modular_laws
 from .flow import Flow
 from .laws import MAX_TERMS, MAX_UNKNOWNS, monomials, null_combinations, polynomial_laws
 
@@ -120,9 +121,9 @@ def model_denominators(flow: Flow) -> list[sp.Expr]:
         _, den = sp.fraction(sp.together(rhs))
         for base in sp.Mul.make_args(den):
             base = base.as_base_exp()[0]
-            if base.free_symbols & state and base.free_symbols <= allowed and not base.has(sp.exp):
-                poly = sp.Poly(base, *sorted(base.free_symbols & state, key=sp.default_sort_key))
-                if poly.total_degree() >= 1 and base not in factors and len(factors) < _MAX_DENOMINATORS:
+            gens = sorted(base.free_symbols & state, key=sp.default_sort_key)
+            if gens and base.free_symbols <= allowed and base.is_polynomial(*gens):
+                if base not in factors and len(factors) < _MAX_DENOMINATORS:
                     factors.append(base)
     return factors + [s for s in flow.state if s not in factors][: max(0, _MAX_DENOMINATORS - len(factors))]
 
@@ -215,6 +216,9 @@ def ansatz_laws(
             f"the ansatz has {len(basis)} basis functions, more than max_unknowns={max_unknowns}; "
             "lower the degree or use fewer families"
         )
+    fast = modular_laws(flow, basis)  # network specs: proposed over GF(p), each law verified symbolically
+    if fast is not None:
+        return AnsatzLaws(tuple(_tidy_law(law, basis) for law in fast[0]), degree, fams, len(basis), fast[1])
     velocity = flow.velocity()
     state = set(flow.state)
     ders = [sp.Add(*(sp.diff(b, s) * velocity[s] for s in b.free_symbols & state)) for b in basis]
@@ -230,3 +234,8 @@ def _tidy(vec: sp.Matrix, basis: Sequence[sp.Expr], back: dict[sp.Symbol, sp.Exp
     coeffs = [(sp.factor(sp.together(c.xreplace(back))), b) for c, b in zip(vec, basis, strict=True) if c != 0]
     lead = coeffs[0][0]
     return sp.Add(*(sp.powsimp(sp.factor(sp.together(c / lead)) * b, combine="exp") for c, b in coeffs))
+
+
+def _tidy_law(law: sp.Expr, basis: Sequence[sp.Expr]) -> sp.Expr:
+    """A law from the modular route, its terms grouped as in the basis, first coefficient 1."""
+    return sp.powsimp(sp.expand(law), combine="exp")
