@@ -54,7 +54,7 @@ def _softmax_identity(entry: Entry) -> dict:
         claimed = [concretise(e) for e in entry.inputs()["claim"](sp_)]
         return compile_expression(claimed, [[*sp_.state, *sp_.data, *sp_.constants]])
 
-    def control() -> Callable:
+    def control_fn() -> Callable:
         # negative control: only the first term v_k o E[g phi' b] (normalisation term dropped)
         from ..numeric.compile import compile_expression
         from ._catalogue_setups import concretise
@@ -76,7 +76,7 @@ def _softmax_identity(entry: Entry) -> dict:
         return compile_spec_flow(spec())[0]
 
     f = plan.function("claim", claim)
-    f_ctl = plan.function("control", control)
+    f_ctl = plan.function("control", control_fn)
     order = plan.flow("flow", flow)  # only for the state order of the projector
     given = plan.value("data-constants", lambda: [x.name for x in (*spec().data, *spec().constants)])
     ref = joma_referee(M, K, N, RefereeConfig(attention="softmax", activation="tanh", T=0.8, eta_z=1.5), seed=0)
@@ -84,7 +84,7 @@ def _softmax_identity(entry: Entry) -> dict:
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=1)
     vals = referee_values(ref, theta0, 1)
     run = descend(ref, theta0, eta=0.05, steps=40, record_every=10)
-    worst = control_err = 0.0
+    worst = control = 0.0
     zi = [i for i, sym in enumerate(order.state) if sym.name.startswith("z")]
     for th in run.params:
         y = to_state(th[None])[0]
@@ -92,8 +92,7 @@ def _softmax_identity(entry: Entry) -> dict:
         want = to_state(ref.velocity(th)[None])[0][zi]
         scale = max(np.abs(want).max(), 1e-300)
         worst = max(worst, float(np.abs(np.array(f(point)) - want).max() / scale))
-        control_err = max(control_err, float(np.abs(np.array(f_ctl(point)) - want).max() / scale))
-    control = control_err
+        control = max(control, float(np.abs(np.array(f_ctl(point)) - want).max() / scale))
     ok = worst < 1e-10 < 1e-3 < control
     return {
         "observed": "holds" if worst < 1e-10 else "fails",

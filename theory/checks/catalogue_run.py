@@ -34,7 +34,7 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
         (:meth:`theory.checks.catalogue_oracle.CheckResult.as_dict`); ``ok`` is whether every
         entry behaved as expected.
     """
-    from .. import _budget
+    from .._budget import handed_over, reserve, time_limit
     from .._progress import progress
     from ..errors import TimeBudgetExceeded
     from ._entry import Entry, catalogue_names
@@ -46,12 +46,12 @@ def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2
         return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
     results = []
     # the command's time budget is shared out: an entry past what is left becomes a `timeout` row
-    with _budget.handed_over() as left:
-        deadline = time.monotonic() + left - _budget.reserve(left)
+    with handed_over() as left:
+        deadline = time.monotonic() + left - reserve(left)
         for t in progress(chosen, desc="check", unit="theorem"):
             t0 = time.perf_counter()
             try:
-                with _budget.time_limit(max(deadline - time.monotonic(), 1e-3), f"checking {t.name}"):
+                with time_limit(max(deadline - time.monotonic(), 1e-3), f"checking {t.name}"):
                     results.append(check_starts(t, starts=starts, seed=seed))
             except TimeBudgetExceeded:
                 note = "stopped: the time budget ran out during this check; raise it with --max-seconds"

@@ -52,6 +52,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(module, name)
 
+
 __all__ = [
     "BagCorpus",
     "Batch",

@@ -20,10 +20,10 @@ and holds the compiled-flow record, with no SymPy import at module level:
 from __future__ import annotations
 
 import builtins
-import importlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,27 @@ __all__ = [
 
 #: Modules a cached lambdified function may take its global names from (in search order).
 GLOBAL_SOURCES = ("numpy", "scipy.special", "math", "functools", "builtins")
+
+
+def _module(name: str) -> ModuleType:
+    """One of :data:`GLOBAL_SOURCES` (imported on first use: SciPy's special functions only if named)."""
+    if name == "numpy":
+        return np
+    if name == "scipy.special":
+        import scipy.special
+
+        return scipy.special
+    if name == "math":
+        import math
+
+        return math
+    if name == "functools":
+        import functools
+
+        return functools
+    if name == "builtins":
+        return builtins
+    raise LookupError(f"cached code names module {name!r}")
 
 
 @dataclass(frozen=True)
@@ -92,7 +113,7 @@ def lambdified_record(fn: Callable) -> dict:
             raise LookupError(f"generated code reads {name!r}, which its namespace does not hold")
         value = fn.__globals__[name]
         for module in GLOBAL_SOURCES:
-            if _same(getattr(importlib.import_module(module), name, object()), value):
+            if _same(getattr(_module(module), name, object()), value):
                 where[name] = module
                 break
         else:
@@ -110,9 +131,7 @@ def reload_lambdified(record: Mapping[str, Any]) -> Callable:
     """
     ns: dict[str, Any] = {}
     for name, module in dict(record["globals"]).items():
-        if module not in GLOBAL_SOURCES:
-            raise LookupError(f"cached code names module {module!r}")
-        ns[str(name)] = getattr(importlib.import_module(module), str(name))
+        ns[str(name)] = getattr(_module(str(module)), str(name))
     source = str(record["source"])
     fname = source.split("def ", 1)[1].split("(", 1)[0].strip()
     return compile_source(source, fname, ns)
@@ -144,7 +163,7 @@ class CompiledFlow:
     params: tuple[Any, ...]
     layout: str
     _rhs: Callable = field(repr=False)
-    _rhs_exprs: tuple[Any, ...] | Callable[[], tuple[Any, ...]] = field(repr=False)
+    _jacobian: Callable[[], tuple[Callable, np.ndarray]] = field(repr=False)
     _invariants: dict[str, tuple[Callable, int]] = field(default_factory=dict, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -170,19 +189,8 @@ class CompiledFlow:
 
     def jacobian(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         """:math:`\\partial \\dot y / \\partial y`, shape (n, n) (derived and compiled on first use)."""
-        if "jac" not in self._cache:
-            import sympy as sp
-
-            from .compile import compile_expression
-
-            n = len(self.state)
-            exprs = self._rhs_exprs() if callable(self._rhs_exprs) else self._rhs_exprs
-            found = {s.name: s for e in exprs for s in e.free_symbols}
-            state = [found.get(s.name, sp.Symbol(s.name)) for s in self.state]  # Name -> the flow's own symbol
-            params = [found.get(s.name, sp.Symbol(s.name)) for s in self.params]
-            jac = sp.Matrix(exprs).jacobian(state)
-            self._cache["jac"] = compile_expression(list(jac), [state, params])
-            self._cache["sparsity"] = np.array([e != 0 for e in jac], dtype=bool).reshape(n, n)
+        if "jac" not in self._cache:  # derived and compiled by the SymPy side (compile.compile_jacobian)
+            self._cache["jac"], self._cache["sparsity"] = self._jacobian()
         y = np.asarray(y, dtype=float)
         n = len(self.state)
         return _stack(self._cache["jac"](y, p), y[:1]).reshape(n, n, *y.shape[1:])
@@ -211,7 +219,7 @@ class CompiledFlow:
 
 def flow_from_record(
     record: Mapping[str, Any],
-    derive: Callable[[], tuple[Any, ...]],
+    jacobian: Callable[[], tuple[Callable, np.ndarray]],
     symbols: Mapping[str, Any] | None = None,
 ) -> CompiledFlow:
     """Rebuild a :class:`CompiledFlow` from :meth:`CompiledFlow.as_record` with no SymPy import.
@@ -219,8 +227,9 @@ def flow_from_record(
     Parameters
     ----------
     record : mapping
-    derive : callable
-        Returns the right-hand side's expressions; called only by :meth:`CompiledFlow.jacobian`.
+    jacobian : callable
+        Returns the compiled Jacobian and its sparsity pattern
+        (:func:`theory.numeric.compile.compile_jacobian`); called only by :meth:`CompiledFlow.jacobian`.
     symbols : mapping, optional
         ``name -> symbol`` to use for the state and parameters (a spec's own symbols);
         names not in it become :class:`Name`.
@@ -232,4 +241,4 @@ def flow_from_record(
     fn = reload_lambdified(record["rhs"])
     fn.__doc__ = layout
     invariants = {str(name): (reload_lambdified(src), int(c)) for name, (src, c) in record["invariants"].items()}
-    return CompiledFlow(state, params, layout, fn, derive, invariants)
+    return CompiledFlow(state, params, layout, fn, jacobian, invariants)

@@ -40,6 +40,7 @@ __all__ = [
     "CompiledLoss",
     "compile_expression",
     "compile_flow",
+    "compile_jacobian",
     "compile_loss",
     "compile_source",
     "compile_spec_flow",
@@ -136,16 +137,35 @@ def compile_spec_flow(
             return fixed
 
     key = content_key("compiled-flow", *parts)
-    def derive() -> tuple[sp.Expr, ...]:  # only the Jacobian needs the expressions
-        return tuple(sp.sympify(e) for e in derive_flow(spec).rhs)
 
     symbols = {s.name: s for s in (*spec.state, *spec.data, *spec.constants)}
-    return cached(
-        key,
-        lambda: compile_flow(derive_flow(spec), invariants=make()),
-        CompiledFlow.as_record,
-        lambda record: flow_from_record(record, derive, symbols),
-    )
+
+    def rebuild(record: dict) -> CompiledFlow:
+        state = [symbols[str(n)] for n in record["state"]]
+        params = [symbols.get(str(n)) or sp.Symbol(str(n)) for n in record["params"]]
+
+        def jacobian() -> tuple[Callable, np.ndarray]:  # only implicit solvers need the expressions
+            return compile_jacobian(derive_flow(spec).rhs, state, params)
+
+        return flow_from_record(record, jacobian, symbols)
+
+    return cached(key, lambda: compile_flow(derive_flow(spec), invariants=make()), CompiledFlow.as_record, rebuild)
+
+
+def compile_jacobian(
+    rhs: Sequence[sp.Expr], state: Sequence[sp.Symbol], params: Sequence[sp.Symbol]
+) -> tuple[Callable, np.ndarray]:
+    """The Jacobian of ``rhs`` in ``state``, compiled as ``f(y, p)``, and its sparsity pattern.
+
+    Returns
+    -------
+    (f, sparsity) : ``f(y, p)`` returns the ``n * n`` entries row by row (scalars for
+        constant entries); ``sparsity`` is the structural non-zero pattern, shape (n, n), bool.
+    """
+    n = len(state)
+    jac = sp.Matrix([sp.sympify(e) for e in rhs]).jacobian(list(state))
+    f = compile_expression(list(jac), [list(state), list(params)])
+    return f, np.array([e != 0 for e in jac], dtype=bool).reshape(n, n)
 
 
 def compile_flow(
@@ -197,7 +217,7 @@ def compile_flow(
         f_inv = compile_expression([*list(qs), sp.Integer(0)], args)  # pad: always a list
         f_inv.__doc__ = layout
         compiled_inv[name] = (f_inv, len(qs))
-    return CompiledFlow(state, params, layout, fn, rhs, compiled_inv)
+    return CompiledFlow(state, params, layout, fn, lambda: compile_jacobian(rhs, state, params), compiled_inv)
 
 
 #: SymPy functions that are not complex-analytic: a loss containing one is differentiated by

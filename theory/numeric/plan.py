@@ -105,14 +105,13 @@ class CompilePlan:
     ) -> CompiledFlow:
         """A :class:`~theory.numeric.compile.CompiledFlow` (from the cache: state and params as names).
 
-        The Jacobian of a cached flow (implicit solvers only) calls ``build`` to get the expressions.
+        The Jacobian of a cached flow (implicit solvers only) is the one of a fresh ``build()``.
         """
 
-        def derive() -> tuple[Any, ...]:
-            exprs = build()._rhs_exprs
-            return exprs() if callable(exprs) else exprs
+        def jacobian() -> tuple[Callable, Any]:
+            return build()._jacobian()
 
-        return self._get(name, "flow", build, CompiledFlow.as_record, lambda data: flow_from_record(data, derive))
+        return self._get(name, "flow", build, CompiledFlow.as_record, lambda data: flow_from_record(data, jacobian))
 
     # ------------------------------------------------------------------ persistence
     @property
