@@ -174,3 +174,50 @@ def test_transient_plan_and_unrecordable_items(local_cache) -> None:
     assert nan != nan and again.value("nan", lambda: calls.append(3) or 0.0) == 0.0
     again.function("f", lambda: closure)
     assert again.built == ["nan", "f"]  # both rebuilt on every run, nothing wrong served
+
+
+def test_malformed_items_are_rebuilt(local_cache) -> None:
+    plan = load_plan("test", "malformed")
+    plan.value("a", lambda: 1)
+    plan.value("b", lambda: 2)
+    plan.save()
+    key = flow_cache.content_key("plan:test", "malformed")
+    payload, _ = flow_cache.load_record(key)
+    assert payload is not None
+    payload["items"]["a"] = ["not", "an", "item"]  # valid digest, wrong shape
+    payload["items"]["b"] = {"kind": "function", "data": 2}  # another kind under the name
+    flow_cache.store_record(key, payload)
+    flow_cache.clear_memory()
+    again = load_plan("test", "malformed")
+    assert (again.value("a", lambda: 1), again.value("b", lambda: 2)) == (1, 2)
+    assert again.built == ["a", "b"]
+
+
+def test_values_are_the_same_objects_cold_and_warm(local_cache) -> None:
+    cold = load_plan("test", "values").value("v", lambda: {"sizes": (1, 2), 3: None})
+    load_plan("test", "values").save()
+    flow_cache.clear_memory()
+    warm = load_plan("test", "values").value("v", lambda: None)
+    assert cold == warm == {"sizes": [1, 2], "3": None}
+
+
+def test_cached_flow_keeps_its_jacobian(local_cache) -> None:
+    import numpy as np
+
+    from theory.models import joma_block
+    from theory.numeric.compile import compile_spec_flow
+
+    def build():
+        return compile_spec_flow(joma_block(2, 1, 1, attention="exp", activation="tanh"))[0]
+
+    fresh = load_plan("test", "jacobian").flow("flow", build)
+    load_plan("test", "jacobian").save()
+    flow_cache.clear_memory()
+    plan = load_plan("test", "jacobian")
+    again = plan.flow("flow", build)
+    assert plan.built == [] and [s.name for s in again.state] == [s.name for s in fresh.state]
+    rng = np.random.default_rng(0)
+    y, p = rng.standard_normal(len(fresh.state)), rng.uniform(0.5, 1.5, len(fresh.params))
+    assert np.array_equal(again.rhs(y, p), fresh.rhs(y, p))
+    assert np.allclose(again.jacobian(y, p), fresh.jacobian(y, p), rtol=1e-14, atol=0)
+    assert not np.allclose(again.jacobian(y, p), 0)  # the comparison is not between two zeros

@@ -4,8 +4,10 @@ Role: a repeated ``theory simulate`` or ``theory check`` pays no symbolic work. 
 flow with SymPy and compiling it costs about a second; the result is plain generated Python
 source (the project's own printers: :mod:`theory.numeric.indexed_print` and SymPy's
 ``lambdify`` printer) plus names, so it is stored as JSON and re-executed through
-:func:`theory.numeric.compile.compile_source`, never pickled (pickling lambdified functions
-does not work, and a pickle would run arbitrary code on load).
+:func:`theory.numeric._compiled.compile_source`, never pickled (pickling lambdified functions
+does not work, and a pickle would run arbitrary code on load).  The same store holds the
+compile plans of :mod:`theory.numeric.plan` (keyed by a cheap description of the run instead
+of the content, so that a warm run needs no SymPy to compute its key).
 
 Key.  ``sha256`` over :data:`CACHE_VERSION`, a fingerprint of the toolkit's source (every
 ``.py`` of the package, and of the ``derivations/`` folder in a source checkout: editing any of
