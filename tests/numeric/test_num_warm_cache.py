@@ -122,6 +122,11 @@ def test_corrupt_plan_file_gives_the_right_result_and_a_note(local_cache) -> Non
     (again,) = check_names(["joma-first-integral"])
     assert again.details == good.details and again.ok
     assert again.compile_cache.startswith("computed") and "not valid JSON" in again.compile_cache
+    from theory.checks.catalogue_run import format_checks
+
+    text = format_checks({"entries": [again.as_dict()]})
+    assert "compile cache: computed; cache record is not valid JSON" in text
+    assert "compile cache" not in format_checks({"entries": [good.as_dict()]})  # control: no note, no line
     flow_cache.clear_memory()
     assert check_names(["joma-first-integral"])[0].compile_cache == "disk"  # rewritten whole
 

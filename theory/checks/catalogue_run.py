@@ -86,6 +86,8 @@ def format_checks(data: dict) -> str:
                 f"{'':28} residual: raw ODE drift {res['raw_ode_drift']:.3g}, "
                 f"int|R| {res['violation_integral']:.3g}, corrected {res['corrected_ode_drift']:.1e}"
             )
+        if "; " in r.get("compile_cache", ""):  # a damaged cache record was recomputed: say so
+            lines.append(f"{'':28} compile cache: {r['compile_cache']}")
         if r["details"]:
             shown = ", ".join(f"{k} {v:.3g}" for k, v in r["details"].items() if isinstance(v, float))
             lines.append(f"{'':28} {shown}")
