@@ -140,6 +140,8 @@ def reload_lambdified(record: Mapping[str, Any]) -> Callable:
 def _stack(values: Sequence[Any], like: np.ndarray) -> np.ndarray:
     """Stack compiled outputs (scalars for constant entries) along a new first axis."""
     shape = like.shape[1:]
+    if not shape:  # one point: every output is a scalar (the common case, called per ODE/GD step)
+        return np.array(values, dtype=float)
     return np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values])
 
 
