@@ -11,7 +11,9 @@ later runs read the disk records (compile plans, :mod:`theory.numeric.plan`, and
 Printed per command: whole-command wall time cold vs warm (best of ``--repeat``) and the
 ratio, whether the warm process imported SymPy at all (it must not), and for ``simulate`` the
 compile seconds it reports.  The in-process memory level is timed too (a second look-up in the
-same process).  ``--quick``: one warm run each, ``check --all`` with one start per invariant.
+same process), and the start-up floor: a process that only imports what a warm ``check``
+imports (Python, NumPy, SciPy's integrators, the oracle), i.e. what no cache can remove.
+``--quick``: one warm run each, ``check --all`` with one start per invariant.
 """
 
 from __future__ import annotations
@@ -46,6 +48,18 @@ def _run(args: list[str], cache: str) -> tuple[float, dict, bool]:
     if out.returncode not in (0, 1):
         raise SystemExit(f"theory {' '.join(args)} failed: {out.stderr.strip()[-400:]}")
     return wall, json.loads(out.stdout), bool(json.loads(out.stderr.strip().splitlines()[-1])["sympy"])
+
+
+def _startup_floor(repeat: int) -> float:
+    """Best wall time of a process that only imports what a warm ``check`` imports (no work)."""
+    code = "import theory.cli, theory.checks.catalogue_run, theory.checks.catalogue_oracle"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def _memory_level() -> dict:
@@ -94,7 +108,12 @@ def main() -> None:
             row["ratio_compile"] = row["cold_compile_s"] / max(row["warm_compile_s"], 1e-9)
             row["warm_source"] = best[1].get("compile_cache")
         rows.append(row)
-    result = {"rows": rows, "memory_level": _memory_level(), "baseline": "internal: the same command, empty cache"}
+    result = {
+        "rows": rows,
+        "memory_level": _memory_level(),
+        "startup_floor_s": _startup_floor(warm_runs),
+        "baseline": "internal: the same command, empty cache",
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -108,6 +127,7 @@ def main() -> None:
                 f"({r['ratio_compile']:.0f}x, {r['warm_source']})"
             )
         print(line)
+    print(f"  start-up floor (a process importing what a warm check imports): {result['startup_floor_s']:.2f} s")
     m = result["memory_level"]
     print(f"  in-process memory level: {m['cold_s']:.3f} s -> {m['memory_hit_s'] * 1e6:.1f} us ({m['ratio']:.0f}x)")
 
