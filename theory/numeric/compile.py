@@ -3,7 +3,7 @@
 No other module calls :func:`sympy.lambdify`; a test scans the package to enforce it.  Its
 SymPy-free half, :mod:`theory.numeric._compiled`, executes generated code
 (:func:`compile_source`, :class:`CompiledFlow`, re-exported here), so that code read back from
-the cache runs without importing SymPy.  Two entry points:
+the cache runs without importing SymPy.  Entry points:
 
 * :func:`compile_expression` - any expression(s) of an ordered argument list.
 * :func:`compile_loss` - a model's loss alone, as a complex-safe function of
@@ -16,9 +16,13 @@ the cache runs without importing SymPy.  Two entry points:
   layout ``p[j]`` (data and constants), written into a generated docstring.  Common
   sub-expressions are eliminated (``cse=True``), as in PyDy's code generators
   (Gede et al., "Constrained multibody dynamics with Python", ASME IDETC 2013).
+* :func:`compile_jacobian` - the Jacobian of a right-hand side and its sparsity pattern (what
+  :meth:`CompiledFlow.jacobian` calls on first use, also for a flow read from the cache).
+* :func:`compile_spec_flow` - :func:`compile_flow` of a spec, cached by content
+  (:mod:`theory.numeric.flow_cache`).
 
 Vectorised index-form flows (large token counts) are printed by
-:mod:`theory.numeric.indexed_print` and executed here by :func:`compile_source`
+:mod:`theory.numeric.indexed_print` and executed by :func:`compile_source`
 (see :func:`theory.numeric.indexed_flow.compile_indexed`).
 """
 
