@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .catalogue import get, prove_theorem, theorems
+from .checks.catalogue_run import check_entries, format_checks
 from .cli._output import format_table
 from .errors import TimeBudgetExceeded
 from .models.registry import MODELS, build_model
@@ -118,86 +119,6 @@ def prove_entries(names: Sequence[str] | None, *, latex_dir: Path | None = None,
         for name, (_, text) in zip(chosen, results, strict=True):
             atomic_write_text(directory / f"{name}.tex", text or "")
     return [row for row, _ in results]
-
-
-def check_entries(names: Sequence[str] | None, *, seed: int = 0, starts: int = 2) -> dict:
-    """Check the named catalogue entries numerically (all if ``None``): the data of ``theory check``.
-
-    Parameters
-    ----------
-    names : sequence of str or None
-        Catalogue names; ``None`` checks every entry.
-    seed : int
-        Seed of the data and the random starts.
-    starts : int
-        Random starts per invariant.
-
-    Returns
-    -------
-    dict
-        ``{"ok": bool, "entries": [row, ...]}``, one JSON-ready row per entry
-        (:meth:`theory.checks.catalogue_oracle.CheckResult.as_dict`); ``ok`` is whether every
-        entry behaved as expected.
-    """
-    from . import _budget
-    from ._progress import progress
-    from .catalogue import get as _get
-    from .checks.catalogue_oracle import (
-        CheckResult,
-        check_names,  # NumPy/SciPy oracle: loaded only when checking
-        check_starts,
-    )
-
-    chosen = list(theorems()) if names is None else [_get(n) for n in names]
-    if len(chosen) == 1:
-        results = check_names([chosen[0].name], seed=seed, starts=starts)
-        return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
-    results = []
-    # the command's time budget is shared out: an entry past what is left becomes a `timeout` row
-    with _budget.handed_over() as left:
-        deadline = time.monotonic() + left - _budget.reserve(left)
-        for t in progress(chosen, desc="check", unit="theorem"):
-            t0 = time.perf_counter()
-            try:
-                with _budget.time_limit(max(deadline - time.monotonic(), 1e-3), f"checking {t.name}"):
-                    results.append(check_starts(t, starts=starts, seed=seed))
-            except TimeBudgetExceeded:
-                note = "stopped: the time budget ran out during this check; raise it with --max-seconds"
-                results.append(
-                    CheckResult(
-                        t.name, t.kind, t.expected, "timeout", False, note=note, seconds=time.perf_counter() - t0
-                    )
-                )
-    return {"ok": all(r.ok for r in results), "entries": [r.as_dict() for r in results]}
-
-
-def _fmt(v: float | None, spec: str = ".3g") -> str:
-    return "-" if v is None else format(v, spec)
-
-
-def format_checks(data: dict) -> str:
-    """Human rendering of :func:`check_entries`: one line per entry plus starts, residual and details."""
-    entries = data["entries"]
-    lines = [f"{'entry':28} {'expected':12} {'observed':28} {'slope':>6} {'ODE drift':>9} {'GD->ODE':>7}  ok"]
-    for r in entries:
-        lines.append(
-            f"{r['name']:28} {r['expected']:12} {r['observed']:28} {_fmt(r['slope'], '.2f'):>6} "
-            f"{_fmt(r['ode_drift'], '.1e'):>9} {_fmt(r['gd_to_ode_slope'], '.2f'):>7}  {'yes' if r['ok'] else 'NO'}"
-        )
-        if len(r["starts"]) > 1:
-            slopes = ", ".join(_fmt(st["slope"], ".3f") for st in r["starts"])
-            lines.append(f"{'':28} slopes over {len(r['starts'])} random starts: {slopes}")
-        if r["residual"]:
-            res = r["residual"]
-            lines.append(
-                f"{'':28} residual: raw ODE drift {res['raw_ode_drift']:.3g}, "
-                f"int|R| {res['violation_integral']:.3g}, corrected {res['corrected_ode_drift']:.1e}"
-            )
-        if r["details"]:
-            shown = ", ".join(f"{k} {v:.3g}" for k, v in r["details"].items() if isinstance(v, float))
-            lines.append(f"{'':28} {shown}")
-    lines.append(f"{sum(bool(r['ok']) for r in entries)}/{len(entries)} as expected")
-    return "\n".join(lines)
 
 
 def prove_user_quantity(

@@ -19,48 +19,67 @@ within a stated tolerance:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import sympy as sp
-from scipy.integrate import quad
 
-from ..numeric.compile import compile_expression
 from ..numeric.finite_diff import central_error_bound, central_gradient
 from ..numeric.ode import solve_flow
+from ._entry import Entry
 
 __all__ = ["INDEPENDENT_CHECKS"]
 
 TOL = 1e-7  # DOP853 at rtol 1e-10 over these horizons: errors ~1e-10; 1e-7 is the verdict line
 
 
-def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
-    from ..models import joma_block
+def _softmax_identity(entry: Entry) -> dict:
     from ..numeric.descent import descend
     from ..numeric.referee import RefereeConfig, joma_referee
-    from ._catalogue_setups import concretise, projector, referee_values
+    from ._catalogue_setups import projector, referee_values
 
-    M, K, N = (inputs["sizes"][k] for k in ("M", "K", "N"))
-    spec = joma_block(M, K, N, attention="softmax", activation="tanh", loss="squared")
+    plan = entry.plan
+    M, K, N = (int(v) for v in plan.value("sizes", lambda: [entry.inputs()["sizes"][k] for k in ("M", "K", "N")]))
+
+    def spec() -> Any:
+        from ..models import joma_block
+
+        return joma_block(M, K, N, attention="softmax", activation="tanh", loss="squared")
+
+    def claim() -> Callable:
+        from ..numeric.compile import compile_expression
+        from ._catalogue_setups import concretise
+
+        sp_ = spec()
+        claimed = [concretise(e) for e in entry.inputs()["claim"](sp_)]
+        return compile_expression(claimed, [[*sp_.state, *sp_.data, *sp_.constants]])
+
+    def control_fn() -> Callable:
+        # negative control: only the first term v_k o E[g phi' b] (normalisation term dropped)
+        from ..numeric.compile import compile_expression
+        from ._catalogue_setups import concretise
+
+        sp_ = spec()
+        s = sp_.symbols
+        terms = entry.inputs()["expectation_terms"]
+        first = [
+            s["eta_z"]
+            / s["T"]
+            * sum(concretise(terms(sp_, k)[0][l]) * sp_.extra["v"][k - 1][l] for k in range(1, K + 1))
+            for l in range(M)
+        ]
+        return compile_expression(first, [[*sp_.state, *sp_.data, *sp_.constants]])
+
+    def flow() -> Any:
+        from ..numeric.compile import compile_spec_flow
+
+        return compile_spec_flow(spec())[0]
+
+    f = plan.function("claim", claim)
+    f_ctl = plan.function("control", control_fn)
+    order = plan.flow("flow", flow)  # only for the state order of the projector
+    given = plan.value("data-constants", lambda: [x.name for x in (*spec().data, *spec().constants)])
     ref = joma_referee(M, K, N, RefereeConfig(attention="softmax", activation="tanh", T=0.8, eta_z=1.5), seed=0)
-    claimed = [concretise(e) for e in inputs["claim"](spec)]
-    symbols = [*spec.state, *spec.data, *spec.constants]
-    f = compile_expression(claimed, [symbols])
-    # negative control: only the first term v_k o E[g phi' b] (normalisation term dropped)
-    s = spec.symbols
-    first = [
-        s["eta_z"]
-        / s["T"]
-        * sum(
-            concretise(inputs["expectation_terms"](spec, k)[0][l]) * spec.extra["v"][k - 1][l] for k in range(1, K + 1)
-        )
-        for l in range(M)
-    ]
-    f_ctl = compile_expression(first, [symbols])
-    from ..numeric.compile import compile_spec_flow
-
-    order, _ = compile_spec_flow(spec)  # only for the state order of the projector
     to_state = projector(ref, order)
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=1)
     vals = referee_values(ref, theta0, 1)
@@ -69,7 +88,7 @@ def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
     zi = [i for i, sym in enumerate(order.state) if sym.name.startswith("z")]
     for th in run.params:
         y = to_state(th[None])[0]
-        point = [*y, *(vals[x.name] for x in [*spec.data, *spec.constants])]
+        point = [*y, *(vals[x] for x in given)]
         want = to_state(ref.velocity(th)[None])[0][zi]
         scale = max(np.abs(want).max(), 1e-300)
         worst = max(worst, float(np.abs(np.array(f(point)) - want).max() / scale))
@@ -85,14 +104,29 @@ def _softmax_identity(inputs: Mapping[str, Any]) -> dict:
     }
 
 
-def _linear_closed_form(inputs: Mapping[str, Any]) -> dict:
-    from ..models import joma_block
-    from ..numeric.compile import compile_spec_flow
-
+def _linear_closed_form(entry: Entry) -> dict:
+    plan = entry.plan
     delta = 0.5
-    v_t = compile_expression(inputs["closed_form"](), [inputs["t"], inputs["Delta"]])
-    t_star = float(inputs["blow_up_time"]().subs(inputs["Delta"], delta))
-    cf, _ = compile_spec_flow(joma_block(1, 1, 1, attention="exp", activation="linear"))
+
+    def v_closed() -> Callable:
+        from ..numeric.compile import compile_expression
+
+        i = entry.inputs()
+        return compile_expression(i["closed_form"](), [i["t"], i["Delta"]])
+
+    def blow_up() -> float:
+        i = entry.inputs()
+        return float(i["blow_up_time"]().subs(i["Delta"], delta))
+
+    def full_flow() -> Any:
+        from ..models import joma_block
+        from ..numeric.compile import compile_spec_flow
+
+        return compile_spec_flow(joma_block(1, 1, 1, attention="exp", activation="linear"))[0]
+
+    v_t = plan.function("closed-form", v_closed)
+    t_star = float(plan.value("blow-up-time", blow_up))
+    cf = plan.flow("flow", full_flow)
     p = cf.param_vector({"x1_1": 1.0, "g1_1": delta, "T": 1.0, "eta_w": 1.0, "eta_z": 1.0})
     tr = solve_flow(lambda y: cf.rhs(y, p), np.zeros(3), 2 * t_star, n_points=201)
     iv = [s.name for s in cf.state].index("v1_1")
@@ -111,12 +145,29 @@ def _linear_closed_form(inputs: Mapping[str, Any]) -> dict:
     }
 
 
-def _first_integral(inputs: Mapping[str, Any]) -> dict:
+def _first_integral(entry: Entry) -> dict:
+    from scipy.integrate import quad
+
     mu_val = 2.0
-    vsym = sp.Symbol("v", real=True)
-    rhs = inputs["ode_rhs"]().subs(inputs["s"](inputs["t"]), 1).subs(inputs["v"](inputs["t"]), vsym)
-    f = compile_expression(rhs, [vsym, inputs["mu"]])
-    integrand = compile_expression(inputs["G"](inputs["r"]).function, [inputs["r"], inputs["mu"]])
+
+    def rhs() -> Callable:
+        import sympy as sp
+
+        from ..numeric.compile import compile_expression
+
+        i = entry.inputs()
+        vsym = sp.Symbol("v", real=True)
+        expr = i["ode_rhs"]().subs(i["s"](i["t"]), 1).subs(i["v"](i["t"]), vsym)
+        return compile_expression(expr, [vsym, i["mu"]])
+
+    def integrand_of() -> Callable:
+        from ..numeric.compile import compile_expression
+
+        i = entry.inputs()
+        return compile_expression(i["G"](i["r"]).function, [i["r"], i["mu"]])
+
+    f = entry.plan.function("rhs", rhs)
+    integrand = entry.plan.function("integrand", integrand_of)
     tr = solve_flow(lambda y: np.atleast_1d(f(y[0], mu_val)), np.zeros(1), 1.0, n_points=11)
     worst = 0.0
     for t, (v,) in zip(tr.t, tr.y, strict=True):
@@ -131,9 +182,16 @@ def _first_integral(inputs: Mapping[str, Any]) -> dict:
     }
 
 
-def _local_rate(inputs: Mapping[str, Any]) -> dict:
+def _local_rate(entry: Entry) -> dict:
     worst_ratio = 0.0
-    rate = compile_expression(inputs["rate"](), [inputs["mu"]])
+
+    def rate_of() -> Callable:
+        from ..numeric.compile import compile_expression
+
+        i = entry.inputs()
+        return compile_expression(i["rate"](), [i["mu"]])
+
+    rate = entry.plan.function("rate", rate_of)
     for mu_val in (0.5, 1.0, 2.0):
 
         def f(v: np.ndarray, m: float = mu_val) -> np.ndarray:
@@ -152,17 +210,28 @@ def _local_rate(inputs: Mapping[str, Any]) -> dict:
     }
 
 
-def _lu_closed_form(inputs: Mapping[str, Any]) -> dict:
-    from ..numeric.compile import compile_spec_flow
+def _lu_closed_form(entry: Entry) -> dict:
+    plan = entry.plan
 
-    spec = inputs["model"](1, 1, 1, "TC")
-    e = spec.extra
-    cf, _ = compile_spec_flow(spec, invariants={"parts": [e["q2"], e["w2"], e["score_t"]]})
+    def flow() -> Any:
+        from ..numeric.compile import compile_spec_flow
+
+        spec = entry.inputs()["model"](1, 1, 1, "TC")
+        e = spec.extra
+        return compile_spec_flow(spec, invariants={"parts": [e["q2"], e["w2"], e["score_t"]]})[0]
+
+    def closed_of() -> Callable:
+        from ..numeric.compile import compile_expression
+
+        expr = entry.inputs()["closed_form"]()
+        return compile_expression(expr, sorted(expr.free_symbols, key=str))
+
+    cf = plan.flow("flow", flow)
     vals = {"eta": 1.0, "s_0": 0.0, "q1": 1.5, "m": 3.0}
     p = cf.param_vector(vals)
     rng = np.random.default_rng(0)
     y0 = np.array([0.0 if s.name in ("kt1", "wt1") else rng.normal() for s in cf.state])
-    closed = compile_expression(inputs["closed_form"](), sorted(inputs["closed_form"]().free_symbols, key=str))
+    closed = plan.function("closed-form", closed_of)
     tr = solve_flow(lambda y: cf.rhs(y, p), y0, 20.0, invariants=lambda y: cf.invariants(y, p))
     q2, w2, s_t = tr.invariants["parts"].T
     lhs = np.sqrt(q2 * w2)
@@ -182,8 +251,9 @@ def _lu_closed_form(inputs: Mapping[str, Any]) -> dict:
     }
 
 
-#: Independent computations by set-up name (:data:`theory.theorem.SETUPS`); each takes the set-up's inputs.
-INDEPENDENT_CHECKS: dict[str, Callable[[Mapping[str, Any]], dict]] = {
+#: Independent computations by set-up name (:data:`theory.theorem.SETUPS`); each takes the entry (its
+#: symbolic steps go through the entry's compile plan, reading the set-up's inputs only on a miss).
+INDEPENDENT_CHECKS: dict[str, Callable[[Entry], dict]] = {
     "referee-velocity": _softmax_identity,
     "closed-form-vs-flow": _linear_closed_form,
     "first-integral-quadrature": _first_integral,

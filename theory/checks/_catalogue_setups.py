@@ -23,15 +23,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy as sp
 
-from ..models import ACTIVATIONS, DPHI, PHI, ModelSpec, joma_block
-from ..numeric.compile import CompiledFlow, compile_spec_flow
+from ..numeric._compiled import CompiledFlow
 from ..numeric.descent import descend
 from ..numeric.referee import JomaReferee, RefereeConfig, joma_referee
-from ..theorem import Theorem
+from ._entry import Entry
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from ..models import ModelSpec
+    from ..theorem import Theorem
 
 __all__ = ["Case", "build_case", "concretise", "projector", "referee_values"]
 
@@ -78,6 +83,10 @@ class Case:
 
 def concretise(expr: sp.Expr) -> sp.Expr:
     """Replace the arbitrary activation ``phi`` (and ``dphi``) by ``tanh`` (and its derivative)."""
+    import sympy as sp
+
+    from ..models import ACTIVATIONS, DPHI, PHI
+
     a = sp.Dummy("a")
     phi = ACTIVATIONS[_ACT]
     dphi = sp.Lambda(a, sp.diff(phi(a), a))
@@ -92,28 +101,54 @@ def _quantities(theorem: Theorem, spec: ModelSpec) -> dict[str, list[sp.Expr]]:
     return out
 
 
-def build_case(theorem: Theorem, *, seed: int = 0) -> Case:
-    """The numerical set-up of invariant ``theorem`` at its largest listed size (its ``numeric.procedure``)."""
-    if theorem.numeric is None:
-        raise ValueError(f"{theorem.name} has no numeric set-up")
-    sizes = dict(theorem.sizes[-1])
-    spec = theorem.largest_spec()
+def build_case(theorem: Theorem | Entry, *, seed: int = 0) -> Case:
+    """The numerical set-up of invariant ``theorem`` at its largest listed size (its ``numeric.procedure``).
+
+    Every symbolic step goes through the entry's compile plan (:class:`~theory.checks._entry.Entry`),
+    so a cached entry builds its case without SymPy.
+    """
+    entry = theorem if isinstance(theorem, Entry) else Entry.of(theorem)
+    procedure = entry.procedure
+    if procedure is None:
+        raise ValueError(f"{entry.name} has no numeric set-up")
+    sizes = dict(entry.header["sizes"])
     build = {"joma-referee": _joma_case, "lu-referee": _lu_case, "compiled-flow": _generic_case}
-    if theorem.numeric.procedure not in build:
-        raise ValueError(f"{theorem.name}: set-up {theorem.numeric.procedure!r} does not follow an invariant")
-    return build[theorem.numeric.procedure](theorem, spec, sizes, seed)
+    if procedure not in build:
+        raise ValueError(f"{entry.name}: set-up {procedure!r} does not follow an invariant")
+    return build[procedure](entry, sizes, seed)
 
 
 # JoMA: the referee -----------------------------------------------------------------------
-def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
-    M, K, N = spec.sizes["M"], spec.sizes["K"], spec.sizes["N"]
-    Q = spec.sizes.get("queries", 1)
-    almost = spec.group("w").metric is not None
-    embeddings = "almost-orthogonal" if almost else "orthonormal"
-    attention = spec.extra["attention"]
-    concrete = joma_block(
-        M, K, N, attention=attention, queries=Q, activation=_ACT, loss="squared", embeddings=embeddings
-    )
+def _joma_setup(entry: Entry) -> dict[str, Any]:
+    spec = entry.theorem().largest_spec()
+    return {
+        "M": spec.sizes["M"],
+        "K": spec.sizes["K"],
+        "N": spec.sizes["N"],
+        "queries": spec.sizes.get("queries", 1),
+        "embeddings": "almost-orthogonal" if spec.group("w").metric is not None else "orthonormal",
+        "attention": spec.extra["attention"],
+    }
+
+
+def _joma_case(entry: Entry, sizes: dict, seed: int) -> Case:
+    setup = entry.plan.value("joma-setup", lambda: _joma_setup(entry))
+    M, K, N, Q = (int(setup[k]) for k in ("M", "K", "N", "queries"))
+    embeddings, attention = str(setup["embeddings"]), str(setup["attention"])
+
+    def build() -> CompiledFlow:
+        from ..models import joma_block
+        from ..numeric.compile import compile_spec_flow
+
+        concrete = joma_block(
+            M, K, N, attention=attention, queries=Q, activation=_ACT, loss="squared", embeddings=embeddings
+        )
+        theorem = entry.theorem()
+        return compile_spec_flow(
+            concrete, invariants=lambda: _quantities(theorem, concrete), invariants_key=f"catalogue:{theorem.name}"
+        )[0]
+
+    flow = entry.plan.flow("flow", build)
     settings = RefereeConfig(
         attention=attention,
         T=T_VALUE,
@@ -130,9 +165,6 @@ def _joma_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Cas
         N * Q,
         settings,
         seed=seed,
-    )
-    flow, _ = compile_spec_flow(
-        concrete, invariants=lambda: _quantities(theorem, concrete), invariants_key=f"catalogue:{theorem.name}"
     )
     theta0 = ref.init(scale=0.5, z_scale=0.3, seed=seed + 1)
     to_state = projector(ref, flow)
@@ -197,13 +229,12 @@ def _velocity_gap(ref, theta0, flow, p, y0, to_state) -> float:
 
 
 # Lu et al.: the Lu referee, with the compiled flow as a cross-check ------------------------------
-def _lu_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
+def _lu_case(entry: Entry, sizes: dict, seed: int) -> Case:
     from . import lu_referee as oracle_lu
 
-    assert theorem.numeric is not None
-    variant = oracle_lu.LuVariant(**theorem.numeric.inputs)
-    flow, theta0, ref_sizes = oracle_lu.lu_referee(theorem, variant, seed)
-    gap = oracle_lu.velocity_gap(variant, seed)
+    variant = oracle_lu.LuVariant(**entry.plan.value("lu-variant", lambda: dict(entry.inputs())))
+    flow, theta0, ref_sizes = oracle_lu.lu_referee(entry, variant, seed)
+    gap = oracle_lu.velocity_gap(variant, seed, flow=oracle_lu.symbolic_flow(variant, entry.plan))
 
     def gd(eta: float, t_end: float) -> tuple[np.ndarray, np.ndarray]:
         run = descend(flow.ref, theta0, eta=eta, t_end=t_end)
@@ -211,11 +242,11 @@ def _lu_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
 
     details = {
         "time_scale": oracle_lu.TIME_SCALE,
-        "quantity": f"derivations.{theorem.name.replace('-', '_')}.quantity(spec) at d_e = d_k = "
+        "quantity": f"derivations.{entry.name.replace('-', '_')}.quantity(spec) at d_e = d_k = "
         f"{oracle_lu.DIM}, compiled by compile_expression, evaluated on each topic word",
         "velocity_gap_sizes": {"m": oracle_lu.GAP_M, "d_e": oracle_lu.GAP_DIM, "classes": oracle_lu.GAP_CLASSES},
     }
-    cross = _generic_case(theorem, spec, sizes, seed)
+    cross = _generic_case(entry, sizes, seed)
     return Case(flow, np.zeros(0), theta0, gd, "referee", gap, ref_sizes, cross_check=cross, details=details)  # type: ignore[arg-type]
 
 
@@ -223,30 +254,35 @@ def _lu_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
 _SIMPLEX = re.compile(r"^(xb?\d+)_(\d+)$")
 
 
-_COMPILED: dict[Theorem, tuple[ModelSpec, CompiledFlow]] = {}
-
-
-def _compiled_generic(theorem: Theorem) -> tuple[ModelSpec, CompiledFlow]:
-    """The concrete spec and compiled flow at the theorem's largest size (cached across starts)."""
-    if theorem in _COMPILED:
-        return _COMPILED[theorem]
+def _concrete_spec(theorem: Theorem) -> ModelSpec:
     spec = theorem.largest_spec()
-    spec = replace(spec, loss=concretise(spec.loss))
-    out = (
-        spec,
-        compile_spec_flow(
+    return replace(spec, loss=concretise(spec.loss))
+
+
+def _compiled_generic(entry: Entry) -> tuple[list[str], CompiledFlow]:
+    """The concrete spec's constant names and compiled flow at the theorem's largest size (the plan's)."""
+
+    def build() -> CompiledFlow:
+        from ..numeric.compile import compile_spec_flow
+
+        theorem = entry.theorem()
+        spec = _concrete_spec(theorem)
+        return compile_spec_flow(
             spec, invariants=lambda: _quantities(theorem, spec), invariants_key=f"catalogue:{theorem.name}"
-        )[0],
+        )[0]
+
+    flow = entry.plan.flow("generic-flow", build)
+    constants = entry.plan.value(
+        "generic-constants", lambda: [s.name for s in _concrete_spec(entry.theorem()).constants]
     )
-    _COMPILED[theorem] = out
-    return out
+    return list(constants), flow
 
 
-def _generic_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> Case:
-    spec, flow = _compiled_generic(theorem)
+def _generic_case(entry: Entry, sizes: dict, seed: int) -> Case:
+    constants, flow = _compiled_generic(entry)
     rng = np.random.default_rng(seed)
     for _ in range(20):  # a start where nothing moves (e.g. every ReLU inactive) checks nothing
-        p, y0 = _draw(flow, spec, rng)
+        p, y0 = _draw(flow, constants, rng)
         if np.abs(flow.rhs(y0, p)).max() > 1e-6:
             break
 
@@ -257,7 +293,7 @@ def _generic_case(theorem: Theorem, spec: ModelSpec, sizes: dict, seed: int) -> 
     return Case(flow, p, y0, gd, "compiled flow", None, {k: v for k, v in sizes.items() if v is not None})
 
 
-def _draw(flow: CompiledFlow, spec: ModelSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _draw(flow: CompiledFlow, constants: list[str], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Random data (simplex rows for frequencies, Gaussian otherwise), constants and a start."""
     vals: dict[str, float] = {}
     rows: dict[str, list[str]] = {}
@@ -265,7 +301,7 @@ def _draw(flow: CompiledFlow, spec: ModelSpec, rng: np.random.Generator) -> tupl
         m = _SIMPLEX.match(s.name)
         if m:
             rows.setdefault(m[1], []).append(s.name)
-        elif s in spec.constants:
+        elif s.name in constants:
             vals[s.name] = {"T": T_VALUE, "eta_w": ETA_W, "eta_z": ETA_Z, "eta": 1.0, "m": 3.0}.get(
                 s.name, float(rng.uniform(0.5, 1.0))
             )

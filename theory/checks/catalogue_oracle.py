@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..catalogue import get, theorems
 from ..errors import InvalidArgument
 from ..numeric.ode import solve_flow
 from ..numeric.slopes import CONTROL_MAX_SLOPE, SLOPE_BAND, fit_slope
-from ..theorem import Theorem
 from ._catalogue_extra import INDEPENDENT_CHECKS
 from ._catalogue_setups import Case, build_case
+from ._entry import Entry, catalogue_names
+
+if TYPE_CHECKING:
+    from ..theorem import Theorem
 
 __all__ = [
     "CONTROL_MAX_SLOPE",
@@ -79,6 +82,7 @@ class CheckResult:
     note: str = ""
     compiled_flow: dict | None = None
     seconds: float = 0.0
+    compile_cache: str = ""
 
     def as_dict(self) -> dict:
         """JSON-ready dictionary."""
@@ -124,12 +128,15 @@ def _ode(case: Case, corrected: bool) -> tuple[float, np.ndarray, float | None, 
     return tr.drift["corrected"], tr.y[-1, :n], violation, tr.drift["raw"]
 
 
-def check_entry(entry: Theorem, *, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
+def check_entry(entry: Theorem | Entry, *, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
     """Run the oracle on one theorem record (see the module docstring for the criteria).
 
     An entry the oracle cannot set up numerically (a new model family, say) is reported as
     ``observed="not checkable"`` with ``ok=False`` and the reason, never as a traceback.
+    ``entry`` is a record, or an :class:`~theory.checks._entry.Entry` (a catalogue name with its
+    cached compile plan: then no SymPy work is done when the plan is cached).
     """
+    entry = entry if isinstance(entry, Entry) else Entry.of(entry)
     t0 = time.perf_counter()
     try:
         return _check_entry(entry, etas, seed, t0)
@@ -145,10 +152,10 @@ def check_entry(entry: Theorem, *, etas: tuple[float, ...] = ETAS, seed: int = 0
         )
 
 
-def _check_entry(entry: Theorem, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
-    setup = entry.numeric
-    if entry.kind != "invariant" and setup is not None and setup.procedure in INDEPENDENT_CHECKS:
-        found = INDEPENDENT_CHECKS[setup.procedure](setup.inputs)
+def _check_entry(entry: Entry, etas: tuple[float, ...], seed: int, t0: float) -> CheckResult:
+    procedure = entry.procedure
+    if entry.kind != "invariant" and procedure in INDEPENDENT_CHECKS:
+        found = INDEPENDENT_CHECKS[procedure](entry)
         return CheckResult(
             entry.name,
             entry.kind,
@@ -160,7 +167,7 @@ def _check_entry(entry: Theorem, etas: tuple[float, ...], seed: int, t0: float) 
             note=found.pop("note", ""),
             seconds=time.perf_counter() - t0,
         )
-    if entry.kind != "invariant" or setup is None:
+    if entry.kind != "invariant" or procedure is None:
         return CheckResult(
             entry.name,
             entry.kind,
@@ -260,23 +267,40 @@ def _measure(case: Case, expected: str, etas: tuple[float, ...]) -> dict:
     }
 
 
-def check_starts(entry: Theorem, *, starts: int = 2, etas: tuple[float, ...] = ETAS, seed: int = 0) -> CheckResult:
+def check_starts(
+    entry: Theorem | Entry, *, starts: int = 2, etas: tuple[float, ...] = ETAS, seed: int = 0
+) -> CheckResult:
     """:func:`check_entry` from ``starts`` random starts (and data); the first failing start is
-    reported in full (else the first), every start's slope and verdict in ``starts``."""
+    reported in full (else the first), every start's slope and verdict in ``starts``.
+
+    ``compile_cache`` says where the symbolic part came from (``computed``, ``disk``, ``memory``,
+    plus any note about an unusable cache record); the plan is saved after the run."""
     if starts < 1:
         raise InvalidArgument(f"expected at least one start, got starts={starts!r}")
-    results = [check_entry(entry, etas=etas, seed=seed + k) for k in range(starts if entry.kind == "invariant" else 1)]
+    entry = entry if isinstance(entry, Entry) else Entry.of(entry)
+    try:
+        results = [
+            check_entry(entry, etas=etas, seed=seed + k) for k in range(starts if entry.kind == "invariant" else 1)
+        ]
+    finally:
+        entry.plan.save()
     shown = next((r for r in results if not r.ok), results[0])
     summary = [
         {"seed": seed + k, "slope": r.slope, "ode_drift": r.ode_drift, "gd_to_ode_slope": r.gd_to_ode_slope, "ok": r.ok}
         for k, r in enumerate(results)
     ]
-    return replace(shown, ok=all(r.ok for r in results), starts=summary, seconds=sum(r.seconds for r in results))
+    return replace(
+        shown,
+        ok=all(r.ok for r in results),
+        starts=summary,
+        seconds=sum(r.seconds for r in results),
+        compile_cache=entry.plan.status,
+    )
 
 
 def check_names(
     names: list[str] | None, *, etas: tuple[float, ...] = ETAS, seed: int = 0, starts: int = 2
 ) -> list[CheckResult]:
     """Check the named catalogue theorems (``None``: all of them) from ``starts`` random starts."""
-    chosen = list(theorems()) if names is None else [get(n) for n in names]
+    chosen = [Entry.named(n) for n in (catalogue_names() if names is None else names)]
     return [check_starts(t, starts=starts, etas=etas, seed=seed) for t in chosen]

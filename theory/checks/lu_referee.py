@@ -38,16 +38,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
 from ..lu.data import from_token_lists, make_synthetic
 from ..lu.model import Batch, InitConfig, init_params, loss_and_grad
-from ..numeric.compile import CompiledFlow, compile_expression
-from ..theorem import Theorem
+from ..numeric._compiled import CompiledFlow
+from ..numeric.plan import CompilePlan
+from ._entry import Entry
 
-__all__ = ["LuReferee", "LuRefereeFlow", "LuVariant", "lu_quantity", "lu_referee", "velocity_gap"]
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from ..theorem import Theorem
+
+__all__ = [
+    "LuReferee",
+    "LuRefereeFlow",
+    "LuVariant",
+    "lu_quantity",
+    "lu_referee",
+    "symbolic_flow",
+    "velocity_gap",
+]
 
 #: Referee sizes: topics (one topic word each), non-topic words, m, sentences, d_e = d_k.
 TOPICS, NONTOPIC, M_WORDS, SENTENCES, DIM = 3, 12, 3, 24, 3
@@ -155,6 +169,29 @@ def lu_quantity(theorem: Theorem, d_e: int, d_k: int, m: int) -> tuple[Callable,
     ValueError
         If the quantity uses a symbol outside the topic word's state, the query, s_0 and m.
     """
+    raw, expr = _raw_quantity(theorem, d_e, d_k, m)
+    return _spread(raw), expr
+
+
+def _spread(raw: Callable) -> Callable:
+    def f(q: np.ndarray, kt: np.ndarray, wt: np.ndarray, s_0: float, m_val: float) -> np.ndarray:
+        return raw(*q, *kt, *wt, s_0, m_val)
+
+    return f
+
+
+def _entry_quantity(entry: Entry, d_e: int, d_k: int, m: int) -> Callable:
+    """:func:`lu_quantity`'s function through the entry's compile plan (no SymPy when cached)."""
+    raw = entry.plan.function(f"lu-quantity-{d_e}-{d_k}-{m}", lambda: _raw_quantity(entry.theorem(), d_e, d_k, m)[0])
+    return _spread(raw)
+
+
+def _raw_quantity(theorem: Theorem, d_e: int, d_k: int, m: int) -> tuple[Callable, sp.Expr]:
+    """The lambdified quantity with flat arguments ``(*q, *kt, *wt, s_0, m)`` and its expression."""
+    import sympy as sp
+
+    from ..numeric.compile import compile_expression
+
     if theorem.model is None or theorem.quantity is None:
         raise ValueError(f"{theorem.name} has no model and quantity to follow")
     sizes = dict(theorem.sizes[-1])
@@ -172,12 +209,7 @@ def lu_quantity(theorem: Theorem, d_e: int, d_k: int, m: int) -> tuple[Callable,
     if foreign:
         raise ValueError(f"the quantity of {theorem.name} uses {foreign}: the Lu referee has no value for them")
     args = [found.get(n, sp.Symbol(n)) for n in names]
-    raw = compile_expression(expr, args)
-
-    def f(q: np.ndarray, kt: np.ndarray, wt: np.ndarray, s_0: float, m_val: float) -> np.ndarray:
-        return raw(*q, *kt, *wt, s_0, m_val)
-
-    return f, expr
+    return compile_expression(expr, args), expr
 
 
 class LuRefereeFlow:
@@ -205,7 +237,7 @@ class LuRefereeFlow:
 
 
 def lu_referee(
-    theorem: Theorem, variant: LuVariant, seed: int, *, quantity_m: int | None = None
+    theorem: Theorem | Entry, variant: LuVariant, seed: int, *, quantity_m: int | None = None
 ) -> tuple[LuRefereeFlow, np.ndarray, dict]:
     """The referee flow, its start and its sizes for ``theorem`` under the side conditions ``variant``.
 
@@ -234,7 +266,10 @@ def lu_referee(
     p0["K"][topic] = rng.normal(0.0, TOPIC_STD, size=(topic.size, DIM))
     ref = LuReferee(batch, p0, CLASSIFIER, variant, topic, time_scale=TIME_SCALE)
     m_q = M_WORDS if quantity_m is None else quantity_m
-    quantity, _ = lu_quantity(theorem, DIM, DIM, m_q)
+    if isinstance(theorem, Entry):
+        quantity = _entry_quantity(theorem, DIM, DIM, m_q)
+    else:
+        quantity, _ = lu_quantity(theorem, DIM, DIM, m_q)
     sizes = {
         "topics": TOPICS,
         "nontopic": NONTOPIC,
@@ -270,7 +305,17 @@ def _symbolic_flow(variant: LuVariant) -> CompiledFlow:
     return compile_spec_flow(spec)[0]
 
 
-def velocity_gap(variant: LuVariant, seed: int, *, symbolic_m_offset: int = 0) -> float:
+def symbolic_flow(variant: LuVariant, plan: CompilePlan | None = None) -> CompiledFlow:
+    """The compiled symbolic flow of :func:`velocity_gap`, through ``plan`` when given (no SymPy when cached)."""
+    if plan is None:
+        return _symbolic_flow(variant)
+    name = f"lu-gap-flow-{int(variant.train_query)}{int(variant.frozen_nontopic)}"
+    return plan.flow(name, lambda: _symbolic_flow(variant))
+
+
+def velocity_gap(
+    variant: LuVariant, seed: int, *, symbolic_m_offset: int = 0, flow: CompiledFlow | None = None
+) -> float:
     """Relative max difference between referee and compiled symbolic velocities at one point.
 
     One sentence (topic word 0, non-topic words ``1..m``) under a trainable linear classifier
@@ -283,9 +328,10 @@ def velocity_gap(variant: LuVariant, seed: int, *, symbolic_m_offset: int = 0) -
     random :math:`s_0` (q fixed) or at :math:`k_j = 0`, :math:`s_0 = 0` (q trained: the
     symbolic model holds :math:`s_0` constant while :math:`q` moves, which a real key does
     only at :math:`k_j = 0`, as in the GD runs).  ``symbolic_m_offset`` gives the symbolic
-    model a wrong :math:`m` (a planted mismatch for tests).
+    model a wrong :math:`m` (a planted mismatch for tests); ``flow`` is
+    :func:`symbolic_flow` ``(variant)`` when given (a cached one).
     """
-    flow = _symbolic_flow(variant)
+    flow = _symbolic_flow(variant) if flow is None else flow
     rng = np.random.default_rng(seed)
     batch = Batch(from_token_lists([list(range(GAP_M + 1))], [0], vocab_size=GAP_M + 1, n_classes=GAP_CLASSES))
     p = init_params("TC", InitConfig(d_e=GAP_DIM, d_k=GAP_DIM), vocab_size=GAP_M + 1, n_classes=GAP_CLASSES, seed=seed)

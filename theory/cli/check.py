@@ -59,7 +59,7 @@ def _fmt(v: float | None, spec: str = ".3g") -> str:
 
 
 def _check(args: argparse.Namespace) -> Result:
-    from ..commands import check_entries, format_checks
+    from ..checks.catalogue_run import check_entries, format_checks
 
     if args.all == bool(args.names):
         raise InvalidArgument("give catalogue names or --all (not both, not neither); see `theory list`")

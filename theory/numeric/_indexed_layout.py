@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
 from ..errors import ModelError
+from ._compiled import Name
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 __all__ = ["Layout", "layout_of"]
 
@@ -162,11 +166,12 @@ class Layout:
 
     @classmethod
     def from_json(cls, record: Mapping) -> Layout:
-        """Inverse of :meth:`as_json` (one plain symbol per name: only names are ever compared)."""
-        memo: dict[str, sp.Symbol] = {}
+        """Inverse of :meth:`as_json` (a :class:`~theory.numeric._compiled.Name` per symbol, no SymPy:
+        only names are ever compared)."""
+        memo: dict[str, Name] = {}
 
-        def sym(name: str) -> sp.Symbol:
-            return memo.setdefault(str(name), sp.Symbol(str(name)))
+        def sym(name: str) -> Name:
+            return memo.setdefault(str(name), Name(str(name)))
 
         groups = tuple(
             _Group(

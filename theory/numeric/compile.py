@@ -1,7 +1,9 @@
 """The compile bridge: the one module where SymPy expressions become NumPy functions.
 
-No other module calls :func:`sympy.lambdify` (or executes generated code); a test scans the
-package to enforce it.  Two entry points:
+No other module calls :func:`sympy.lambdify`; a test scans the package to enforce it.  Its
+SymPy-free half, :mod:`theory.numeric._compiled`, executes generated code
+(:func:`compile_source`, :class:`CompiledFlow`, re-exported here), so that code read back from
+the cache runs without importing SymPy.  Entry points:
 
 * :func:`compile_expression` - any expression(s) of an ordered argument list.
 * :func:`compile_loss` - a model's loss alone, as a complex-safe function of
@@ -14,15 +16,18 @@ package to enforce it.  Two entry points:
   layout ``p[j]`` (data and constants), written into a generated docstring.  Common
   sub-expressions are eliminated (``cse=True``), as in PyDy's code generators
   (Gede et al., "Constrained multibody dynamics with Python", ASME IDETC 2013).
+* :func:`compile_jacobian` - the Jacobian of a right-hand side and its sparsity pattern (what
+  :meth:`CompiledFlow.jacobian` calls on first use, also for a flow read from the cache).
+* :func:`compile_spec_flow` - :func:`compile_flow` of a spec, cached by content
+  (:mod:`theory.numeric.flow_cache`).
 
 Vectorised index-form flows (large token counts) are printed by
-:mod:`theory.numeric.indexed_print` and executed here by :func:`compile_source`
+:mod:`theory.numeric.indexed_print` and executed by :func:`compile_source`
 (see :func:`theory.numeric.indexed_flow.compile_indexed`).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +37,14 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from ..errors import ExpressionError, InvalidArgument
+from ._compiled import CompiledFlow, compile_source, flow_from_record
 
 __all__ = [
     "CompiledFlow",
     "CompiledLoss",
     "compile_expression",
     "compile_flow",
+    "compile_jacobian",
     "compile_loss",
     "compile_source",
     "compile_spec_flow",
@@ -63,31 +70,12 @@ def compile_expression(expr: sp.Expr | Sequence[sp.Expr], args: Sequence[sp.Symb
     return sp.lambdify(list(args), expr, modules=["numpy", "scipy"], cse=True)
 
 
-def compile_source(source: str, name: str, namespace: Mapping[str, Any] | None = None) -> Callable:
-    """Execute generated Python ``source`` and return the function called ``name``.
-
-    The source must come from this package's printers (never from user input); the
-    namespace holds ``np`` (NumPy) plus ``namespace``.
-    """
-    scope: dict[str, Any] = {"np": np, **(namespace or {})}
-    exec(compile(source, f"<theory-generated {name}>", "exec"), scope)
-    fn = scope[name]
-    fn.__source__ = source
-    return fn
-
-
 def _layout_doc(title: str, state: Sequence[sp.Symbol], params: Sequence[sp.Symbol]) -> str:
     lines = [title, "", "State layout (y):"]
     lines += [f"    y[{i}] = {s.name}" for i, s in enumerate(state)]
     lines += ["", "Parameter layout (p: data and constants):"]
     lines += [f"    p[{j}] = {s.name}" for j, s in enumerate(params)] or ["    (none)"]
     return "\n".join(lines)
-
-
-def _stack(values: Sequence[Any], like: np.ndarray) -> np.ndarray:
-    """Stack compiled outputs (scalars for constant entries) along a new first axis."""
-    shape = like.shape[1:]
-    return np.stack([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in values])
 
 
 def _check_compilable(exprs: Sequence[sp.Expr], what: str) -> None:
@@ -97,126 +85,6 @@ def _check_compilable(exprs: Sequence[sp.Expr], what: str) -> None:
             f"{what} contains undefined functions {sorted(undefined)}; build the model with a "
             f"concrete activation (e.g. activation='tanh') to compile it"
         )
-
-
-@dataclass(frozen=True)
-class CompiledFlow:
-    """A gradient flow compiled to NumPy: ``dy/dt = rhs(y, p)``.
-
-    Attributes
-    ----------
-    state : tuple of sympy.Symbol
-        ``y[i]`` is ``state[i]``.
-    params : tuple of sympy.Symbol
-        ``p[j]`` is ``params[j]`` (data, then constants, sorted by name within each).
-    layout : str
-        The generated description of both layouts (also each function's ``__doc__``).
-    invariant_names : tuple of str
-        Names of the compiled invariants (see :meth:`invariants`).
-    """
-
-    state: tuple[sp.Symbol, ...]
-    params: tuple[sp.Symbol, ...]
-    layout: str
-    _rhs: Callable = field(repr=False)
-    _rhs_exprs: tuple[sp.Expr, ...] | Callable[[], tuple[sp.Expr, ...]] = field(repr=False)
-    _invariants: dict[str, tuple[Callable, int]] = field(default_factory=dict, repr=False)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def invariant_names(self) -> tuple[str, ...]:
-        return tuple(self._invariants)
-
-    def param_vector(self, values: Mapping[str, float]) -> np.ndarray:
-        """``p`` from a name -> value mapping; every parameter must be given and finite."""
-        missing = [s.name for s in self.params if s.name not in values]
-        if missing:
-            raise InvalidArgument(f"missing values for {', '.join(missing[:8])}; give every data symbol and constant")
-        p = np.array([float(values[s.name]) for s in self.params])
-        if not np.all(np.isfinite(p)):
-            bad = [s.name for s, v in zip(self.params, p, strict=True) if not np.isfinite(v)]
-            raise InvalidArgument(f"non-finite values for {', '.join(bad[:8])}")
-        return p
-
-    def rhs(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """:math:`\\dot y`; ``y`` of shape (n,) or (n, S) (S states at once)."""
-        y = np.asarray(y, dtype=float)
-        return _stack(self._rhs(y, p), y)
-
-    def jacobian(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """:math:`\\partial \\dot y / \\partial y`, shape (n, n) (compiled on first use)."""
-        if "jac" not in self._cache:
-            n = len(self.state)
-            exprs = self._rhs_exprs() if callable(self._rhs_exprs) else self._rhs_exprs
-            jac = sp.Matrix(exprs).jacobian(self.state)
-            self._cache["jac"] = compile_expression(list(jac), [list(self.state), list(self.params)])
-            self._cache["sparsity"] = np.array([e != 0 for e in jac], dtype=bool).reshape(n, n)
-        y = np.asarray(y, dtype=float)
-        n = len(self.state)
-        return _stack(self._cache["jac"](y, p), y[:1]).reshape(n, n, *y.shape[1:])
-
-    def sparsity(self) -> np.ndarray:
-        """Structural non-zero pattern of the Jacobian, shape (n, n), bool."""
-        if "sparsity" not in self._cache:
-            self.jacobian(np.zeros(len(self.state)), np.zeros(len(self.params)))
-        return self._cache["sparsity"]
-
-    def invariants(self, y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
-        """Every compiled invariant at ``y``: name -> components (shape (c,) or (c, S))."""
-        y = np.asarray(y, dtype=float)
-        return {name: _stack(fn(y, p), y[:1])[:c] for name, (fn, c) in self._invariants.items()}
-
-    def as_record(self) -> dict:
-        """Plain-data form for the compiled-flow cache: names and the generated sources."""
-        return {
-            "state": [s.name for s in self.state],
-            "params": [s.name for s in self.params],
-            "layout": self.layout,
-            "rhs": inspect.getsource(self._rhs),
-            "invariants": {name: [inspect.getsource(fn), c] for name, (fn, c) in self._invariants.items()},
-        }
-
-
-_LAMBDIFY_NAMESPACE: dict[str, Any] = {}
-
-
-def _lambdify_namespace() -> dict[str, Any]:
-    """The names ``lambdify(..., modules=["numpy", "scipy"])`` gives its generated code."""
-    if not _LAMBDIFY_NAMESPACE:
-        import functools
-
-        _LAMBDIFY_NAMESPACE.update(sp.lambdify([], sp.Integer(0), modules=["numpy", "scipy"]).__globals__)
-        _LAMBDIFY_NAMESPACE["reduce"] = functools.reduce  # printed for Max/Min (the printer's own import)
-    return _LAMBDIFY_NAMESPACE
-
-
-def _reload(source: str, ns: dict[str, Any]) -> Callable:
-    """A lambdify-generated function from its source; every global it reads must resolve."""
-    import builtins
-
-    fn = compile_source(source, "_lambdifygenerated", ns)
-    missing = [n for n in fn.__code__.co_names if n not in ns and not hasattr(builtins, n)]
-    if missing:
-        raise NameError(f"cached code needs {missing}; recompiling")
-    return fn
-
-
-def _flow_from_record(record: dict, spec: Any) -> CompiledFlow:
-    """Rebuild a :class:`CompiledFlow` of ``spec`` from :meth:`CompiledFlow.as_record`."""
-    known = {s.name: s for s in (*spec.state, *spec.data, *spec.constants)}
-    state = tuple(known[str(n)] for n in record["state"])
-    params = tuple(known.get(str(n)) or sp.Symbol(str(n)) for n in record["params"])
-    ns = _lambdify_namespace()
-    fn = _reload(str(record["rhs"]), ns)
-    fn.__doc__ = str(record["layout"])
-    invariants = {str(name): (_reload(str(src), ns), int(c)) for name, (src, c) in record["invariants"].items()}
-
-    def derive() -> tuple[sp.Expr, ...]:  # only the Jacobian needs the expressions
-        from ..symbolic.flow import derive_flow
-
-        return tuple(sp.sympify(e) for e in derive_flow(spec).rhs)
-
-    return CompiledFlow(state, params, str(record["layout"]), fn, derive, invariants)
 
 
 def compile_spec_flow(
@@ -273,12 +141,35 @@ def compile_spec_flow(
             return fixed
 
     key = content_key("compiled-flow", *parts)
-    return cached(
-        key,
-        lambda: compile_flow(derive_flow(spec), invariants=make()),
-        CompiledFlow.as_record,
-        lambda record: _flow_from_record(record, spec),
-    )
+
+    symbols = {s.name: s for s in (*spec.state, *spec.data, *spec.constants)}
+
+    def rebuild(record: dict) -> CompiledFlow:
+        state = [symbols[str(n)] for n in record["state"]]
+        params = [symbols.get(str(n)) or sp.Symbol(str(n)) for n in record["params"]]
+
+        def jacobian() -> tuple[Callable, np.ndarray]:  # only implicit solvers need the expressions
+            return compile_jacobian(derive_flow(spec).rhs, state, params)
+
+        return flow_from_record(record, jacobian, symbols)
+
+    return cached(key, lambda: compile_flow(derive_flow(spec), invariants=make()), CompiledFlow.as_record, rebuild)
+
+
+def compile_jacobian(
+    rhs: Sequence[sp.Expr], state: Sequence[sp.Symbol], params: Sequence[sp.Symbol]
+) -> tuple[Callable, np.ndarray]:
+    """The Jacobian of ``rhs`` in ``state``, compiled as ``f(y, p)``, and its sparsity pattern.
+
+    Returns
+    -------
+    (f, sparsity) : ``f(y, p)`` returns the ``n * n`` entries row by row (scalars for
+        constant entries); ``sparsity`` is the structural non-zero pattern, shape (n, n), bool.
+    """
+    n = len(state)
+    jac = sp.Matrix([sp.sympify(e) for e in rhs]).jacobian(list(state))
+    f = compile_expression(list(jac), [list(state), list(params)])
+    return f, np.array([e != 0 for e in jac], dtype=bool).reshape(n, n)
 
 
 def compile_flow(
@@ -330,7 +221,7 @@ def compile_flow(
         f_inv = compile_expression([*list(qs), sp.Integer(0)], args)  # pad: always a list
         f_inv.__doc__ = layout
         compiled_inv[name] = (f_inv, len(qs))
-    return CompiledFlow(state, params, layout, fn, rhs, compiled_inv)
+    return CompiledFlow(state, params, layout, fn, lambda: compile_jacobian(rhs, state, params), compiled_inv)
 
 
 #: SymPy functions that are not complex-analytic: a loss containing one is differentiated by

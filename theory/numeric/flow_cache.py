@@ -4,8 +4,10 @@ Role: a repeated ``theory simulate`` or ``theory check`` pays no symbolic work. 
 flow with SymPy and compiling it costs about a second; the result is plain generated Python
 source (the project's own printers: :mod:`theory.numeric.indexed_print` and SymPy's
 ``lambdify`` printer) plus names, so it is stored as JSON and re-executed through
-:func:`theory.numeric.compile.compile_source`, never pickled (pickling lambdified functions
-does not work, and a pickle would run arbitrary code on load).
+:func:`theory.numeric._compiled.compile_source`, never pickled (pickling lambdified functions
+does not work, and a pickle would run arbitrary code on load).  The same store holds the
+compile plans of :mod:`theory.numeric.plan` (keyed by a cheap description of the run instead
+of the content, so that a warm run needs no SymPy to compute its key).
 
 Key.  ``sha256`` over :data:`CACHE_VERSION`, a fingerprint of the toolkit's source (every
 ``.py`` of the package, and of the ``derivations/`` folder in a source checkout: editing any of
@@ -34,10 +36,21 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE_VERSION", "cache_dir", "cached", "clear_memory", "content_key", "stats"]
+__all__ = [
+    "CACHE_VERSION",
+    "cache_dir",
+    "cached",
+    "clear_memory",
+    "content_key",
+    "load_record",
+    "recall",
+    "remember",
+    "stats",
+    "store_record",
+]
 
 #: Bump when the record layout changes.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 _MEMORY: dict[str, Any] = {}
 _STATS = {"memory": 0, "disk": 0, "computed": 0}
@@ -81,22 +94,55 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _load(key: str) -> dict | None:
+def load_record(key: str) -> tuple[dict | None, str | None]:
+    """The payload stored under ``key`` and, when a file is there but unusable, why.
+
+    Returns
+    -------
+    (payload, problem) : ``(dict, None)`` for a valid record; ``(None, None)`` when there is no
+        record (or no disk level); ``(None, reason)`` for a corrupt, stale, foreign or unreadable one.
+    """
     folder = cache_dir()
     if folder is None:
-        return None
+        return None, None
+    path = folder / f"{key}.json"
     try:
         if folder.stat().st_mode & 0o002:  # world-writable: anyone could plant code there
-            return None
-        record = json.loads((folder / f"{key}.json").read_text())
-    except (OSError, ValueError):
-        return None
+            return None, "cache directory is writable by every user; not read"
+        text = path.read_text()
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"cache record unreadable ({type(exc).__name__})"
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None, "cache record is not valid JSON"
     if not isinstance(record, Mapping) or record.get("version") != CACHE_VERSION or record.get("key") != key:
-        return None
+        return None, "cache record of another version or key"
     payload = record.get("payload")
     if not isinstance(payload, dict) or record.get("digest") != _digest(payload):
-        return None
-    return payload
+        return None, "cache record fails its digest (corrupt)"
+    return payload, None
+
+
+def _load(key: str) -> dict | None:
+    return load_record(key)[0]
+
+
+def store_record(key: str, payload: dict) -> None:
+    """Write ``payload`` under ``key`` atomically (nothing when the disk level is off or unwritable)."""
+    _store(key, payload)
+
+
+def recall(key: str) -> Any | None:
+    """The object the memory level holds under ``key``, or ``None``."""
+    return _MEMORY.get(key)
+
+
+def remember(key: str, obj: Any) -> None:
+    """Hold ``obj`` under ``key`` in the memory level (cleared by :func:`clear_memory`)."""
+    _MEMORY[key] = obj
 
 
 def _store(key: str, payload: dict) -> None:

@@ -3,7 +3,7 @@
 Role: large-``M`` numerics.  :func:`compile_indexed` prints the blocks of an
 :class:`~theory.symbolic.indexed.IndexedFlow` with
 :class:`~theory.numeric.indexed_print.IndexedPrinter` into three generated functions and
-executes them through :func:`theory.numeric.compile.compile_source` (the only place
+executes them through :func:`theory.numeric._compiled.compile_source` (the only place
 generated code runs).  Cost per call is :math:`O(NKM)`; ``M = 10^4`` is routine.
 
 Between printing and executing, statement-level passes cut the NumPy calls (each costs
@@ -19,14 +19,15 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy as sp
 
+from ._compiled import compile_source
 from ._indexed_layout import Layout, layout_of
-from .compile import compile_source
-from .indexed_print import IndexedPrinter
+
+if TYPE_CHECKING:
+    from .indexed_print import IndexedPrinter
 
 __all__ = ["CompiledIndexedFlow", "compile_indexed", "prune", "share_products", "write_into"]
 
@@ -117,6 +118,7 @@ class CompiledIndexedFlow:
 
 def _printer(iflow: Any, layout: Layout, extras: Sequence[str]) -> IndexedPrinter:
     from ..symbolic import indexed as ix
+    from .indexed_print import IndexedPrinter
 
     scalars = {size: size.name for size in set(layout.size_of.values())}
     scalars |= {c: str(c) for c in iflow.constants}
@@ -286,6 +288,8 @@ def _extras(iflow: Any, layout: Layout) -> list[str]:
     """Arrays the quantity reads that are neither state nor data (e.g. ``bbar``): keyword arguments."""
     known = {b.name for g in layout.groups for b in g.blocks} | {name for name, _ in iflow.data}
     quantity = getattr(iflow, "quantity", None)
+    import sympy as sp
+
     found = {str(a.base) for a in quantity.atoms(sp.Indexed)} if quantity is not None else set()
     return sorted(found - known)
 

@@ -27,8 +27,8 @@ from scipy.integrate import solve_ivp
 from .._config import configure
 from .._progress import Progress
 from ..errors import InvalidArgument, UnknownNameError
+from ._compiled import CompiledFlow
 from .choices import METHODS
-from .compile import CompiledFlow
 
 __all__ = ["IMPLICIT_METHODS", "METHODS", "SolverConfig", "Trajectory", "solve_compiled", "solve_flow"]
 

@@ -21,16 +21,18 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._config import configure
 from ..errors import InvalidArgument, UnknownNameError
-from ..models.spec import ModelSpec
 from .entropy import entropy
 from .indexed_flow import CompiledIndexedFlow, compile_indexed
 from .ode import METHODS, Trajectory, solve_compiled, solve_flow
+
+if TYPE_CHECKING:
+    from ..models.spec import ModelSpec
 
 __all__ = [
     "SIM_MODELS",
@@ -494,6 +496,8 @@ def simulate(
                 "SimulateConfig applies to a model spec; a JoMA name takes a JomaSimulationConfig or its keywords"
             )
         return simulate_joma(model, config, t_end=t_end, **joma_options)
+    from ..models.spec import ModelSpec  # SymPy: only for a spec (a JoMA name runs without it)
+
     if not isinstance(model, ModelSpec):
         raise InvalidArgument(f"expected a ModelSpec or a JoMA model name, got {type(model).__name__}")
     if joma_options:
