@@ -107,3 +107,17 @@ def test_catalogue_quantities_are_discovered_not_typed() -> None:
     spec = joma_exp.model(2, 1, 1)
     with pytest.raises(_common.StepError):
         _common.discovered_components(spec, [spec.symbols["v1_1"] ** 3])
+
+
+def test_a_law_whose_coefficient_depends_on_a_model_constant() -> None:
+    """g = e^{a/tau} b x: a -> a + eps tau, b -> (1 - eps) b leaves g unchanged, so (equal rates)
+    tau a - b^2 / 2 is conserved (Noether: X = (tau, -b)), i.e. a - b^2/(2 tau), a coefficient in tau.  The modular route fixes tau at one
+    value; its candidate cannot pass the symbolic test for every tau, and the exact route must
+    still return the law (not drop it, not return the value at the drawn tau)."""
+    a, b, x = sp.symbols("a b x", real=True)
+    tau = sp.Symbol("tau", positive=True)
+    flow = derive_flow(network(sp.exp(a / tau) * b * x, {"a": [a], "b": [b]}, [x]))
+    laws = polynomial_laws(flow, 2).laws
+    assert len(laws) == 1 and sp.simplify(laws[0] - (a - b**2 / (2 * tau))) == 0
+    assert prove(flow, laws[0]).verdict == "proved"
+    assert prove(flow, a - b**2 / 4).verdict == "refuted"  # control: the law at tau = 2 is not one

@@ -47,15 +47,19 @@ def _reconstruct(a: int) -> sp.Rational | None:
 def modular_laws(flow: Flow, monos: Sequence[sp.Expr], seed: int = 0) -> tuple[list[sp.Expr], int] | None:
     """A basis of the laws in ``monos`` and the number of equations used, or ``None`` to fall back.
 
-    ``None`` when the route does not apply (constants other than one shared rate, a flow that
-    is not liftable) or when a candidate fails reconstruction or the symbolic zero test.
+    ``None`` when the route does not apply (several learning rates, a metric, a flow that is not
+    liftable) or when a candidate fails reconstruction or the symbolic zero test.  Constants
+    other than the rate (a temperature ``tau``) take one random value: the null space there
+    contains the generic one, and a law whose coefficients depend on the constant does not
+    survive reconstruction and the symbolic test (with the constant symbolic), so the caller
+    falls back to the exact route; when every candidate passes, they are the generic laws.
     """
     state = list(flow.state)
     rates = {g.rate for g in flow.spec.params}
     data = sorted(set().union(*(r.free_symbols for r in flow.rhs)) - set(state), key=sp.default_sort_key)
     fixed = [s for s in data if s in set(flow.spec.constants)]
     sampled = [s for s in data if s not in set(fixed)]
-    if len(rates) != 1 or not set(fixed) <= rates or any(g.metric is not None for g in flow.spec.params):
+    if len(rates) != 1 or any(g.metric is not None for g in flow.spec.params):
         return None
     rng = random.Random(seed)
     table: dict[sp.Expr, int] = {}
