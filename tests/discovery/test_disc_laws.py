@@ -111,7 +111,8 @@ def test_catalogue_quantities_are_discovered_not_typed() -> None:
 
 def test_a_law_whose_coefficient_depends_on_a_model_constant() -> None:
     """g = e^{a/tau} b x: a -> a + eps tau, b -> (1 - eps) b leaves g unchanged, so (equal rates)
-    tau a - b^2 / 2 is conserved (Noether: X = (tau, -b)), i.e. a - b^2/(2 tau), a coefficient in tau.  The modular route fixes tau at one
+    tau a - b^2 / 2 is conserved (Noether: X = (tau, -b)), i.e. a - b^2/(2 tau), a coefficient in
+    tau.  The modular route fixes tau at one
     value; its candidate cannot pass the symbolic test for every tau, and the exact route must
     still return the law (not drop it, not return the value at the drawn tau)."""
     a, b, x = sp.symbols("a b x", real=True)
