@@ -197,7 +197,7 @@ class LostLaw:
         if not self.test.refuted or self.recheck is None or self.test.value is None:
             return False
         value = sp.Float(self.test.value, RECHECK_DIGITS)
-        return self.recheck != 0 and abs(self.recheck - value) <= abs(value) * sp.Float(10) ** -20
+        return bool(self.recheck != 0) and bool(abs(self.recheck - value) <= abs(value) * sp.Float(10) ** -20)
 
 
 @dataclass(frozen=True)
