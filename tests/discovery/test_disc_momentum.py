@@ -19,7 +19,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 from theory.cli import main
-from theory.models.blocks import linear_network
+from theory.models.blocks import classifier, linear_network
 from theory.models.custom import custom_model
 from theory.numeric.compile import compile_expression
 from theory.symbolic.flow import derive_flow
@@ -54,7 +54,7 @@ def _noether_charges(spec, hb, r: int) -> list[sp.Expr]:
 def test_linear_network_count_is_dim_so_r(n: int, r: int, m: int, net222) -> None:
     found = net222[1] if (n, r, m) == (2, 2, 2) else momentum_laws(linear_network(n, r, m), 2)
     assert len(found.laws) == r * (r - 1) // 2  # dim so(r), from the symmetry argument
-    assert all(law.proved and law.time_dependent for law in found.laws)
+    assert all(law.proved and law.time_dependent and law.independent for law in found.laws)
     # every gradient-flow law (r(r+1)/2 of them when r <= n, m) is lost, each with a certified witness
     assert len(found.lost) == r * (r + 1) // 2
     assert all(lost.certified and not lost.test.zero for lost in found.lost)
@@ -97,6 +97,26 @@ def test_custom_loss_rotation_gives_one_law_broken_rotation_none() -> None:
     assert len(found.laws) == 1 and found.laws[0].proved  # dim so(2) = 1
     skewed = custom_model((x**2 + 2 * y**2 - w) ** 2, {"theta": ([x, y], eta)}, data=[w])
     assert momentum_laws(skewed, 2, lost=False).laws == ()  # no isometry left: no law (negative control)
+
+
+def test_classifier_shift_gives_two_independent_laws_per_direction() -> None:
+    """A translation v with grad L . v = 0 (softmax: W -> W + 1 c^T) gives two laws.
+
+    With :math:`\\pi = v^\\top p`: :math:`a\\dot\\pi = -b\\pi`, so :math:`e^{(b/a)t}\\pi` is conserved,
+    and :math:`\\frac{d}{dt}(v^\\top\\theta + \\tfrac ab \\pi) = \\pi - \\pi = 0`.  With dim = 1 there is
+    one direction, so 2 independent laws; the degree-2 basis also holds their products (dependent).
+    """
+    spec = classifier(dim=1, classes=2)
+    found = momentum_laws(spec, 2)
+    assert sum(law.independent for law in found.laws) == 2
+    assert len(found.laws) > 2  # products are in the linear basis, marked dependent (control of the rank test)
+    assert all(law.proved for law in found.laws)
+    hb = heavy_ball_field(spec)
+    theta, p = hb.state[:2], hb.state[2:]
+    shift = theta[0] + theta[1] + hb.a / hb.b * (p[0] + p[1])
+    assert symbolic_zero(hb.derivative(shift))
+    assert is_identically_zero(hb.derivative(theta[0] + theta[1])).refuted  # the gradient-flow law is lost
+    assert all(lost.certified for lost in found.lost)
 
 
 def _heavy_ball_squared_loss(seed: int, a: float, b: float, t_end: float):

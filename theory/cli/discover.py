@@ -123,8 +123,9 @@ def _momentum(args: argparse.Namespace) -> Result:
     lines = [f"{data['model']}: {data['flow']}, laws of degree <= {data['degree']} in (theta, p) "]
     lines[0] += f"times 1 or exp({found.b}*{found.t}/{found.a})"
     for i, law in enumerate(data["laws"], start=1):
-        lines.append(f"  {i:>2}. {'proved' if law['proved'] else 'NOT proved'} {law['law']}")
-    lines.append(f"laws found: {len(data['laws'])}")
+        tag = "independent" if law["independent"] else "dependent  "
+        lines.append(f"  {i:>2}. {'proved' if law['proved'] else 'NOT proved'} {tag} {law['law']}")
+    lines.append(f"laws found: {len(data['laws'])}, independent: {data['independent']}")
     for lost in data["lost"]:
         state = "kept" if lost["conserved_under_momentum"] else "lost" if lost["certified"] else "undecided"
         lines.append(f"gradient-flow law {lost['law']}: {state} under momentum ({lost['method']})")

@@ -59,6 +59,7 @@ with a counterexample point.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -162,11 +163,16 @@ class MomentumLaw:
     time_dependent : bool
     proved : bool
         :math:`\\dot Q` reduced to 0 in the prover's normal form (a proof, not a sample).
+    independent : bool
+        Its gradient in :math:`(\\theta, p)` raises the rank of the gradients of the laws before
+        it (see :func:`_independence`); a law that does not is a function of those before it
+        near a generic point (e.g. a product of two of them).
     """
 
     quantity: sp.Expr
     time_dependent: bool
     proved: bool
+    independent: bool = True
 
 
 @dataclass(frozen=True)
@@ -238,9 +244,15 @@ class MomentumLaws:
             "unknowns": self.unknowns,
             "equations": self.equations,
             "laws": [
-                {"law": str(law.quantity), "time_dependent": law.time_dependent, "proved": law.proved}
+                {
+                    "law": str(law.quantity),
+                    "time_dependent": law.time_dependent,
+                    "proved": law.proved,
+                    "independent": law.independent,
+                }
                 for law in self.laws
             ],
+            "independent": sum(law.independent for law in self.laws),
             "lost": [
                 {
                     "law": str(lost.quantity),
@@ -263,6 +275,31 @@ def _normalised(vector: sp.Matrix, monos: Sequence[sp.Expr]) -> sp.Expr:
     coeffs = [sp.factor(sp.together(c)) for c in vector]
     lead = next(c for c in coeffs if c != 0)
     return sp.Add(*(sp.factor(sp.together(c / lead)) * m for c, m in zip(coeffs, monos, strict=True) if c != 0))
+
+
+def _independence(hb: HeavyBall, laws: Sequence[sp.Expr], seed: int) -> list[bool]:
+    """Whether each law's gradient in :math:`(\\theta, p)` raises the rank of those before it.
+
+    The gradients are evaluated exactly at one random rational point (:math:`t = 0`, so
+    :math:`e^{(b/a)t} = 1`, which only rescales a row; the constants and data random positive
+    rationals) and ranked over :math:`\\mathbb Q`.  The rank at a point is at most the generic
+    rank and equal to it off a proper algebraic subset, which a point with random 10-digit
+    denominators avoids with probability 1 (Schwartz-Zippel); a law marked independent is
+    certainly so.
+    """
+    rng = random.Random(seed)
+    symbols = set().union(*(q.free_symbols for q in laws)) - {hb.t} if laws else set()
+    point = {s: sp.Rational(rng.randrange(1, 10**9), rng.randrange(10**9, 10**10) | 1) for s in symbols}
+    point[hb.t] = sp.Integer(0)
+    rows: list[list[sp.Expr]] = []
+    out = []
+    rank = 0
+    for q in laws:
+        rows.append([sp.diff(q, v).xreplace(point) for v in hb.state])
+        new = sp.Matrix(rows).rank()
+        out.append(new > rank)
+        rank = new
+    return out
 
 
 def _refute(hb: HeavyBall, law: sp.Expr, seed: int) -> LostLaw:
@@ -325,14 +362,17 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
     static = [sp.expand(hb.derivative(m)) for m in monos]
     moving = [sp.expand(hb.derivative(m) + rate * m) for m in monos]  # d(E n)/dt = E (n' + (b/a) n)
     exp_t = sp.exp(hb.b * hb.t / hb.a)
-    laws: list[MomentumLaw] = []
+    found: list[sp.Expr] = []
     equations = 0
     for exprs, factor in ((static, sp.Integer(1)), (moving, exp_t)):
         vectors, rows = null_combinations(exprs, set(hb.constants))
         equations += rows
-        for vec in vectors:
-            quantity = factor * _normalised(vec, monos)
-            laws.append(MomentumLaw(quantity, factor != 1, symbolic_zero(hb.derivative(quantity))))
+        found += [factor * _normalised(vec, monos) for vec in vectors]
+    independent = _independence(hb, found, seed)
+    laws = [
+        MomentumLaw(q, q.has(hb.t), symbolic_zero(hb.derivative(q)), free)
+        for q, free in zip(found, independent, strict=True)
+    ]
     say(f"momentum: {len(laws)} laws, {sum(law.proved for law in laws)} proved")
     refuted: list[LostLaw] = []
     if lost:
