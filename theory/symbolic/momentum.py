@@ -72,7 +72,7 @@ from .flow import derive_flow
 from .laws import MAX_UNKNOWNS, monomials, null_combinations, polynomial_laws
 from .zero import ZeroTest, is_identically_zero, symbolic_zero
 
-__all__ = ["LostLaw", "MomentumLaw", "MomentumLaws", "heavy_ball_field", "momentum_laws"]
+__all__ = ["HeavyBall", "LostLaw", "MomentumLaw", "MomentumLaws", "heavy_ball_field", "momentum_laws"]
 
 #: Digits of the re-evaluation that confirms a counterexample (the certificate uses 30 to 960).
 RECHECK_DIGITS = 60
