@@ -19,6 +19,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 from theory.cli import main
+from theory.errors import InvalidArgument
 from theory.models.blocks import classifier, linear_network
 from theory.models.custom import custom_model
 from theory.numeric.compile import compile_expression
@@ -166,3 +167,12 @@ def test_cli_momentum_json_and_bad_flags(capsys) -> None:
     assert main(["discover", "linear-net", "--momentum", "--check"]) == 2
     assert "--check" in capsys.readouterr().err
     assert main(["discover", "linear-net", "--momentum", "--degree", "9"]) == 2
+
+
+def test_bad_input_is_refused_before_any_work() -> None:
+    with pytest.raises(InvalidArgument, match="coefficients, more than"):
+        momentum_laws(linear_network(4, 4, 4), 2)  # 64 phase-space variables: 4288 coefficients
+    for degree in (0, 5, True, 2.0):
+        with pytest.raises(InvalidArgument, match="degree"):
+            momentum_laws(linear_network(1, 1, 1), degree)  # type: ignore[arg-type]
+    assert momentum_laws(linear_network(1, 1, 1), 1).laws == ()  # degree 1 is accepted (control)
