@@ -18,8 +18,9 @@ import pytest
 import sympy as sp
 from scipy.integrate import solve_ivp
 
+from theory._budget import limits_set
 from theory.cli import main
-from theory.errors import InvalidArgument
+from theory.errors import BudgetExceeded, InvalidArgument
 from theory.models.blocks import classifier, linear_network
 from theory.models.custom import custom_model
 from theory.numeric.compile import compile_expression
@@ -176,3 +177,5 @@ def test_bad_input_is_refused_before_any_work() -> None:
         with pytest.raises(InvalidArgument, match="degree"):
             momentum_laws(linear_network(1, 1, 1), degree)  # type: ignore[arg-type]
     assert momentum_laws(linear_network(1, 1, 1), 1).laws == ()  # degree 1 is accepted (control)
+    with limits_set(max_memory=1e9), pytest.raises(BudgetExceeded, match="1404 coefficients"):
+        momentum_laws(linear_network(3, 3, 3), 2)  # about 2.9 GB measured: refused under a 1 GB budget

@@ -65,6 +65,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .. import _budget
 from .._progress import say
 from ..errors import InvalidArgument
 from ..models.spec import ModelSpec
@@ -73,6 +74,11 @@ from .laws import MAX_UNKNOWNS, monomials, null_combinations, polynomial_laws
 from .zero import ZeroTest, is_identically_zero, symbolic_zero
 
 __all__ = ["HeavyBall", "LostLaw", "MomentumLaw", "MomentumLaws", "heavy_ball_field", "momentum_laws"]
+
+#: Peak memory and time per pair of ansatz coefficients (dense exact linear algebra), measured on
+#: linear networks: 304 coefficients 0.1 GB / 6-12 s, 460: 0.27 GB / 23 s, 1404: 2.9 GB / 305 s.
+BYTES_PER_PAIR = 1500
+SECONDS_PER_PAIR = 1.5e-4
 
 #: Digits of the re-evaluation that confirms a counterexample (the certificate uses 30 to 960).
 RECHECK_DIGITS = 60
@@ -336,6 +342,9 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
     InvalidArgument
         A degree outside [1, 4], or an ansatz with more than
         :data:`theory.symbolic.laws.MAX_UNKNOWNS` coefficients (refused with the count).
+    BudgetExceeded
+        The estimated memory or time (:data:`BYTES_PER_PAIR`, :data:`SECONDS_PER_PAIR` times the
+        squared number of coefficients) is over the budget of :mod:`theory._budget`.
 
     Examples
     --------
@@ -355,6 +364,14 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
             f"the degree-{degree} momentum ansatz in {phase} phase-space variables has {2 * per_part} coefficients, "
             f"more than {MAX_UNKNOWNS}; lower the degree or use smaller sizes"
         )
+    n = 2 * per_part
+    _budget.check(
+        f"the momentum ansatz of {spec.name!r} ({n} coefficients)",
+        memory=BYTES_PER_PAIR * n**2,
+        seconds=SECONDS_PER_PAIR * n**2,
+        detail=f"{BYTES_PER_PAIR} B and {SECONDS_PER_PAIR * 1e3:g} ms per pair of coefficients (linear networks)",
+        reduce="--degree or the sizes",
+    )
     hb = heavy_ball_field(spec)
     monos = monomials(hb.state, degree)
     say(f"momentum: {2 * len(monos)} coefficients over {len(hb.state)} phase-space variables")
