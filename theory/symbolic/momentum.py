@@ -289,9 +289,10 @@ def _independence(hb: HeavyBall, laws: Sequence[sp.Expr], seed: int) -> list[boo
     The gradients are evaluated exactly at one random rational point (:math:`t = 0`, so
     :math:`e^{(b/a)t} = 1`, which only rescales a row; the constants and data random positive
     rationals) and ranked over :math:`\\mathbb Q`.  The rank at a point is at most the generic
-    rank and equal to it off a proper algebraic subset, which a point with random 10-digit
-    denominators avoids with probability 1 (Schwartz-Zippel); a law marked independent is
-    certainly so.
+    rank, so a law marked independent is certainly so; the rank is lower only on the zero set of
+    a non-zero minor, hit with probability at most (its degree)/:math:`10^9` by numerators drawn
+    uniformly from :math:`10^9` values (Schwartz-Zippel, applied to the minor cleared of the
+    denominators).
     """
     rng = random.Random(seed)
     symbols = set().union(*(q.free_symbols for q in laws)) - {hb.t} if laws else set()
