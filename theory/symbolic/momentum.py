@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .. import _budget
+from .._budget import check as budget_check
 from .._progress import say
 from ..errors import InvalidArgument
 from ..models.spec import ModelSpec
@@ -345,7 +345,7 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
         :data:`theory.symbolic.laws.MAX_UNKNOWNS` coefficients (refused with the count).
     BudgetExceeded
         The estimated memory or time (:data:`BYTES_PER_PAIR`, :data:`SECONDS_PER_PAIR` times the
-        squared number of coefficients) is over the budget of :mod:`theory._budget`.
+        squared number of coefficients) is over the budget of ``theory._budget``.
 
     Examples
     --------
@@ -366,7 +366,7 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
             f"more than {MAX_UNKNOWNS}; lower the degree or use smaller sizes"
         )
     n = 2 * per_part
-    _budget.check(
+    budget_check(
         f"the momentum ansatz of {spec.name!r} ({n} coefficients)",
         memory=BYTES_PER_PAIR * n**2,
         seconds=SECONDS_PER_PAIR * n**2,
