@@ -71,7 +71,7 @@ from ..errors import InvalidArgument
 from ..models.spec import ModelSpec
 from .flow import derive_flow
 from .laws import MAX_UNKNOWNS, monomials, null_combinations, polynomial_laws
-from .zero import ZeroTest, is_identically_zero, symbolic_zero
+from .zero import ZeroTest, is_identically_zero, normal_forms, symbolic_zero
 
 __all__ = ["HeavyBall", "LostLaw", "MomentumLaw", "MomentumLaws", "heavy_ball_field", "momentum_laws"]
 
@@ -377,8 +377,11 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
     monos = monomials(hb.state, degree)
     say(f"momentum: {2 * len(monos)} coefficients over {len(hb.state)} phase-space variables")
     rate = hb.b / hb.a
-    static = [sp.expand(hb.derivative(m)) for m in monos]
-    moving = [sp.expand(hb.derivative(m) + rate * m) for m in monos]  # d(E n)/dt = E (n' + (b/a) n)
+    # The field in the prover's normal form once (exponentials as shared generators, expanded): each
+    # grad m . F is then a sum of monomials times expanded entries, not a fresh expansion of the field.
+    field = dict(zip(hb.field, normal_forms(list(hb.field.values())), strict=True))
+    static = [sp.expand(sp.Add(*(sp.diff(m, v) * field[v] for v in m.free_symbols))) for m in monos]
+    moving = [sp.expand(d + rate * m) for d, m in zip(static, monos, strict=True)]  # d(E n)/dt = E (n' + b/a n)
     exp_t = sp.exp(hb.b * hb.t / hb.a)
     found: list[sp.Expr] = []
     equations = 0
