@@ -179,3 +179,5 @@ def test_bad_input_is_refused_before_any_work() -> None:
     assert momentum_laws(linear_network(1, 1, 1), 1).laws == ()  # degree 1 is accepted (control)
     with limits_set(max_memory=1e9), pytest.raises(BudgetExceeded, match="1404 coefficients"):
         momentum_laws(linear_network(3, 3, 3), 2)  # about 2.9 GB measured: refused under a 1 GB budget
+    with limits_set(max_memory=1e9):
+        assert momentum_laws(linear_network(2, 1, 2), 2, lost=False).laws == ()  # a small one runs (control)

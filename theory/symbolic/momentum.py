@@ -2,63 +2,42 @@
 
 Marcotte, Gribonval & Peyre, "Keep the momentum: conservation laws beyond Euclidean gradient
 flows", ICML 2024 (arXiv 2405.12888).  The heavy-ball flow
-
-.. math::
-
-    a\\,\\ddot\\theta + b\\,\\dot\\theta = -\\nabla_\\theta\\mathcal L(\\theta), \\qquad a, b > 0,
-
-is written on the phase space :math:`(\\theta, p)`, :math:`p = \\dot\\theta`, as the first-order
-system
-
-.. math::
-
-    \\dot\\theta = p, \\qquad \\dot p = -\\frac{b\\,p + \\nabla_\\theta\\mathcal L}{a}.
-
+:math:`a\\ddot\\theta + b\\dot\\theta = -\\nabla\\mathcal L(\\theta)`, :math:`a, b > 0`, on the phase
+space :math:`(\\theta, p)` is :math:`\\dot\\theta = p,\\ \\dot p = -(b p + \\nabla\\mathcal L)/a`.
 :math:`\\nabla\\mathcal L` is the one :func:`theory.symbolic.flow.derive_flow` derives: the
-gradient-flow velocity of group :math:`g` is :math:`-\\eta_g G_g \\nabla\\mathcal L`, divided
-here by :math:`\\eta_g` (a group with a metric :math:`G_g` gets the preconditioned force
-:math:`-G_g\\nabla\\mathcal L`).  For a network spec (:func:`theory.models.network`) the loss is
-the surrogate :math:`-\\sum_i G_i g_i(\\theta, x)` with free :math:`G, x`; since
-:math:`\\dot Q` is affine in :math:`\\nabla\\mathcal L`, a law for every value of the free
-symbols is a law for every loss and data set, as for gradient flow.
+gradient-flow velocity :math:`-\\eta_g G_g \\nabla\\mathcal L` of group :math:`g` divided by
+:math:`\\eta_g` (a group with a metric :math:`G_g` keeps the force :math:`-G_g\\nabla\\mathcal L`).
+For a network spec (:func:`theory.models.network`) the loss is the surrogate
+:math:`-\\sum_i G_i g_i(\\theta, x)` with free :math:`G, x`; :math:`\\dot Q` is affine in
+:math:`\\nabla\\mathcal L`, so a law for every value of them is a law for every loss and data set.
 
-Ansatz.  With :math:`E = e^{(b/a)t}`,
-
-.. math::
-
-    Q(t, \\theta, p) = \\sum_j c_j\\, m_j(\\theta, p) + E \\sum_k d_k\\, n_k(\\theta, p),
-
-:math:`m_j, n_k` the monomials of degree :math:`1..d` in :math:`(\\theta, p)`.  Along the
-flow :math:`\\dot E = (b/a) E`, so
+Ansatz: :math:`Q = \\sum_j c_j m_j(\\theta, p) + E \\sum_k d_k n_k(\\theta, p)`,
+:math:`E = e^{(b/a)t}`, :math:`m_j, n_k` the monomials of degree :math:`1..d`.  With
+:math:`\\dot E = (b/a) E` and :math:`F` the phase-space field,
 
 .. math::
 
     \\dot Q = \\sum_j c_j \\nabla m_j\\cdot F + E \\sum_k d_k\\,\\bigl(\\nabla n_k\\cdot F
-    + \\tfrac{b}{a} n_k\\bigr),
+    + \\tfrac{b}{a} n_k\\bigr).
 
-:math:`F` the phase-space field.  The first sum does not depend on :math:`t` and the second is
-:math:`e^{(b/a)t}` times a function that does not, so :math:`\\dot Q \\equiv 0` for all
-:math:`t` iff both sums vanish identically: two independent linear systems, each solved exactly
-over :math:`\\mathbb Q(a, b, \\text{constants})` by :func:`theory.symbolic.laws.null_combinations`.
-Every law found is then proved: :math:`\\dot Q = \\partial_t Q + \\nabla Q\\cdot F` with
-:math:`E` written as :math:`\\exp(b t/a)` reduces to 0 in the prover's normal form
-(:func:`theory.symbolic.zero.symbolic_zero`).
+The first sum does not depend on :math:`t`, the second is :math:`e^{(b/a)t}` times one that does
+not, so both vanish: two linear systems, each solved exactly over
+:math:`\\mathbb Q(a, b, \\text{constants})` by :func:`theory.symbolic.laws.null_combinations`.
+Each law is then proved: :math:`\\partial_t Q + \\nabla Q\\cdot F`, with :math:`E = \\exp(bt/a)`
+written out, reduces to 0 in the prover's normal form (:func:`theory.symbolic.zero.symbolic_zero`).
 
-Why exponentials appear (Noether).  If :math:`\\mathcal L(e^{sX}\\theta) = \\mathcal L(\\theta)`
-for an antisymmetric :math:`X` (an isometry of the parameters), then
-:math:`\\frac{d}{dt}\\bigl(e^{(b/a)t} a\\, p^\\top X\\theta\\bigr)
-= e^{(b/a)t}\\bigl(b\\,p^\\top X\\theta - (b p + \\nabla\\mathcal L)^\\top X\\theta
-+ a\\,p^\\top X p\\bigr) = 0`.  For :math:`g = U V^\\top x` the orthogonal group acting by
-:math:`U \\to U R, V \\to V R` gives :math:`r(r-1)/2` such laws, the antisymmetric part of
-:math:`e^{(b/a)t} a (U^\\top P_U + V^\\top P_V)`; the other :math:`r(r+1)/2` directions of
-:math:`GL(r)` are not isometries, and the gradient-flow laws :math:`U^\\top U - V^\\top V`
-are lost: a function :math:`h(\\theta)` has :math:`\\dot h = \\nabla h\\cdot p`, non-zero for
-some :math:`p` unless :math:`h` is constant.  :attr:`MomentumLaws.lost` certifies each loss
-with a counterexample point.
+Why (Noether): if :math:`\\mathcal L(e^{sX}\\theta) = \\mathcal L(\\theta)` for an antisymmetric
+:math:`X` (an isometry), :math:`\\frac{d}{dt}(e^{(b/a)t} a\\, p^\\top X\\theta) = e^{(b/a)t}(b\\,p^\\top
+X\\theta - (b p + \\nabla\\mathcal L)^\\top X\\theta + a\\,p^\\top X p) = 0`.  For :math:`g = U V^\\top x`,
+:math:`U \\to U R, V \\to V R` (:math:`R` orthogonal) gives :math:`r(r-1)/2` laws; the other
+:math:`r(r+1)/2` directions of :math:`GL(r)` are not isometries, and :math:`U^\\top U - V^\\top V`
+is lost: :math:`\\dot h = \\nabla h\\cdot p \\ne 0` for some :math:`p` unless :math:`h(\\theta)` is
+constant.  :attr:`MomentumLaws.lost` certifies each loss with a counterexample point.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,10 +54,10 @@ from .zero import ZeroTest, is_identically_zero, normal_forms, symbolic_zero
 
 __all__ = ["HeavyBall", "LostLaw", "MomentumLaw", "MomentumLaws", "heavy_ball_field", "momentum_laws"]
 
-#: Peak memory and time per pair of ansatz coefficients (dense exact linear algebra), measured on
-#: linear networks: 304 coefficients 0.1 GB / 6-12 s, 460: 0.27 GB / 23 s, 1404: 2.9 GB / 305 s.
-BYTES_PER_PAIR = 1500
-SECONDS_PER_PAIR = 1.5e-4
+#: Peak memory and time per entry (row x column) of each dense exact system, measured: linear
+#: network 2x2x2 378 x 152 per part, 0.1 GB, 6 s; one head (dim 1, d1 2) 11008 x 152, 2.9 GB, 151 s.
+BYTES_PER_ENTRY = 1800
+SECONDS_PER_ENTRY = 6e-5
 
 #: Digits of the re-evaluation that confirms a counterexample (the certificate uses 30 to 960).
 RECHECK_DIGITS = 60
@@ -149,12 +128,9 @@ def heavy_ball_field(spec: ModelSpec) -> HeavyBall:
     t = _fresh("t", taken, real=True)
     rate = {s: g.rate for g in spec.params for s in g.symbols}
     momenta = [_fresh(f"p_{s.name}", taken, real=True) for s in flow.state]
-    field: dict[sp.Symbol, sp.Expr] = {}
-    for s, p in zip(flow.state, momenta, strict=True):
-        field[s] = p
+    field: dict[sp.Symbol, sp.Expr] = dict(zip(flow.state, momenta, strict=True))
     for s, p, velocity in zip(flow.state, momenta, flow.rhs, strict=True):
-        force = velocity / rate[s]  # -G grad L: the gradient-flow velocity without its rate
-        field[p] = -(b * p - force) / a
+        field[p] = -(b * p - velocity / rate[s]) / a  # velocity / rate = -G grad L
     return HeavyBall((*flow.state, *momenta), field, a, b, t, frozenset({*spec.constants, a, b}))
 
 
@@ -251,12 +227,12 @@ class MomentumLaws:
             "equations": self.equations,
             "laws": [
                 {
-                    "law": str(law.quantity),
-                    "time_dependent": law.time_dependent,
-                    "proved": law.proved,
-                    "independent": law.independent,
+                    "law": str(q.quantity),
+                    "time_dependent": q.time_dependent,
+                    "proved": q.proved,
+                    "independent": q.independent,
                 }
-                for law in self.laws
+                for q in self.laws
             ],
             "independent": sum(law.independent for law in self.laws),
             "lost": [
@@ -286,13 +262,11 @@ def _normalised(vector: sp.Matrix, monos: Sequence[sp.Expr]) -> sp.Expr:
 def _independence(hb: HeavyBall, laws: Sequence[sp.Expr], seed: int) -> list[bool]:
     """Whether each law's gradient in :math:`(\\theta, p)` raises the rank of those before it.
 
-    The gradients are evaluated exactly at one random rational point (:math:`t = 0`, so
-    :math:`e^{(b/a)t} = 1`, which only rescales a row; the constants and data random positive
-    rationals) and ranked over :math:`\\mathbb Q`.  The rank at a point is at most the generic
-    rank, so a law marked independent is certainly so; the rank is lower only on the zero set of
-    a non-zero minor, hit with probability at most (its degree)/:math:`10^9` by numerators drawn
-    uniformly from :math:`10^9` values (Schwartz-Zippel, applied to the minor cleared of the
-    denominators).
+    Exact gradients at one random positive rational point (:math:`t = 0`: the factor
+    :math:`e^{(b/a)t}` only rescales a row), ranked over :math:`\\mathbb Q`.  The rank there is at
+    most the generic rank (a law marked independent is so); it is lower only on the zero set of a
+    non-zero minor, hit with probability at most its degree over :math:`10^9`, the number of
+    numerators drawn from (Schwartz-Zippel).
     """
     rng = random.Random(seed)
     symbols = set().union(*(q.free_symbols for q in laws)) - {hb.t} if laws else set()
@@ -307,6 +281,28 @@ def _independence(hb: HeavyBall, laws: Sequence[sp.Expr], seed: int) -> list[boo
         out.append(new > rank)
         rank = new
     return out
+
+
+def _rows_bound(exprs: Sequence[sp.Expr], constants: set[sp.Symbol]) -> int:
+    """Estimated rows of :func:`~theory.symbolic.laws.null_combinations`: terms times their cofactor's terms.
+
+    A term (up to constant factors) lacking :math:`\\beta^{K-k}` of the common denominator's
+    :math:`\\beta^{K}` is multiplied by it: at most :math:`\\binom{n + K - k - 1}{K - k}` monomials,
+    :math:`n` the terms of :math:`\\beta` (overlaps make the true count smaller: 2.4x on a head).
+    """
+    shapes: dict[sp.Expr, dict[sp.Expr, int]] = {}
+    for term in (t for e in exprs for t in sp.Add.make_args(e)):
+        factors = [f for f in sp.Mul.make_args(term) if not f.free_symbols <= constants]
+        powers = (f.as_base_exp() for f in factors)
+        shapes.setdefault(sp.Mul(*factors), {b: -int(k) for b, k in powers if k.is_Integer and k < 0})
+    top: dict[sp.Expr, int] = {}
+    for dens in shapes.values():
+        top.update({b: max(top.get(b, 0), k) for b, k in dens.items()})
+
+    def ways(b: sp.Expr, k: int) -> int:
+        return math.comb(len(sp.Add.make_args(b)) + k - 1, k)
+
+    return sum(math.prod(ways(b, K - dens.get(b, 0)) for b, K in top.items()) for dens in shapes.values())
 
 
 def _refute(hb: HeavyBall, law: sp.Expr, seed: int) -> LostLaw:
@@ -344,8 +340,8 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
         A degree outside [1, 4], or an ansatz with more than
         :data:`theory.symbolic.laws.MAX_UNKNOWNS` coefficients (refused with the count).
     BudgetExceeded
-        The estimated memory or time (:data:`BYTES_PER_PAIR`, :data:`SECONDS_PER_PAIR` times the
-        squared number of coefficients) is over the budget of ``theory._budget``.
+        The estimated memory or time (:data:`BYTES_PER_ENTRY`, :data:`SECONDS_PER_ENTRY` times the
+        entries of the dense systems, :func:`_rows_bound`) is over the budget of ``theory._budget``.
 
     Examples
     --------
@@ -365,22 +361,22 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
             f"the degree-{degree} momentum ansatz in {phase} phase-space variables has {2 * per_part} coefficients, "
             f"more than {MAX_UNKNOWNS}; lower the degree or use smaller sizes"
         )
-    n = 2 * per_part
-    budget_check(
-        f"the momentum ansatz of {spec.name!r} ({n} coefficients)",
-        memory=BYTES_PER_PAIR * n**2,
-        seconds=SECONDS_PER_PAIR * n**2,
-        detail=f"{BYTES_PER_PAIR} B and {SECONDS_PER_PAIR * 1e3:g} ms per pair of coefficients (linear networks)",
-        reduce="--degree or the sizes",
-    )
     hb = heavy_ball_field(spec)
     monos = monomials(hb.state, degree)
     say(f"momentum: {2 * len(monos)} coefficients over {len(hb.state)} phase-space variables")
-    rate = hb.b / hb.a
     # The field in the prover's normal form once (exponentials as shared generators, expanded): each
     # grad m . F is then a sum of monomials times expanded entries, not a fresh expansion of the field.
     field = dict(zip(hb.field, normal_forms(list(hb.field.values())), strict=True))
     static = [sp.expand(sp.Add(*(sp.diff(m, v) * field[v] for v in m.free_symbols))) for m in monos]
+    entries = _rows_bound(static, set(hb.constants)) * len(monos)
+    budget_check(
+        f"the momentum ansatz of {spec.name!r} ({2 * len(monos)} coefficients)",
+        memory=BYTES_PER_ENTRY * entries,
+        seconds=2 * SECONDS_PER_ENTRY * entries,
+        detail=f"{entries} matrix entries, {BYTES_PER_ENTRY} B and {SECONDS_PER_ENTRY * 1e6:g} us each",
+        reduce="--degree or the sizes",
+    )
+    rate = hb.b / hb.a
     moving = [sp.expand(d + rate * m) for d, m in zip(static, monos, strict=True)]  # d(E n)/dt = E (n' + b/a n)
     exp_t = sp.exp(hb.b * hb.t / hb.a)
     found: list[sp.Expr] = []
