@@ -28,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also find symmetries of the loss (shifts, rescalings, Q -> AQ, K -> A^-T K) and their Noether charges",
     )
+    p.add_argument(
+        "--momentum",
+        action="store_true",
+        help="laws of the heavy-ball flow a theta'' + b theta' = -grad L instead, in the family "
+        "m(theta, p) + exp(b t/a) n(theta, p), and which gradient-flow laws it loses (default: off, gradient flow)",
+    )
     add_json_flag(p)
     p.set_defaults(run=_discover)
 
@@ -103,6 +109,8 @@ def _discover(args: argparse.Namespace) -> Result:
     from .._io import atomic_write_text, ensure_dir
     from ..checks.discovery import discover
 
+    if args.momentum:
+        return _momentum(args)
     spec = _spec(args)
     directory = ensure_dir(Path(args.latex)) if args.latex else None
     found = discover(
@@ -126,6 +134,30 @@ def _discover(args: argparse.Namespace) -> Result:
         data["latex_files"] = written
     ok = found.complete is not False and all(law.numeric in (None, "conserved") for law in found.laws)
     return Result(data, _render(data), ok=ok)
+
+
+def _momentum(args: argparse.Namespace) -> Result:
+    """``discover --momentum``: :func:`theory.symbolic.momentum.momentum_laws` (a separate verb's worth)."""
+    from ..symbolic.momentum import momentum_laws
+
+    clash = [
+        flag for flag, on in (("--check", args.check), ("--latex", args.latex), ("--symmetries", args.symmetries)) if on
+    ]
+    if clash:
+        raise InvalidArgument(f"{', '.join(clash)} apply to gradient-flow discovery only, not --momentum; drop them")
+    found = momentum_laws(_spec(args), args.degree)
+    data = found.as_dict()
+    lines = [f"{data['model']}: {data['flow']}, laws of degree <= {data['degree']} in (theta, p) "]
+    lines[0] += f"times 1 or exp({found.b}*{found.t}/{found.a})"
+    for i, law in enumerate(data["laws"], start=1):
+        tag = "independent" if law["independent"] else "dependent  "
+        lines.append(f"  {i:>2}. {'proved' if law['proved'] else 'NOT proved'} {tag} {law['law']}")
+    lines.append(f"laws found: {len(data['laws'])}, independent: {data['independent']}")
+    for lost in data["lost"]:
+        state = "kept" if lost["conserved_under_momentum"] else "lost" if lost["certified"] else "undecided"
+        lines.append(f"gradient-flow law {lost['law']}: {state} under momentum ({lost['method']})")
+    ok = all(law["proved"] for law in data["laws"])
+    return Result(data, "\n".join(lines), ok=ok)
 
 
 def _count(args: argparse.Namespace) -> Result:
