@@ -214,17 +214,21 @@ def null_combinations(
     atoms = sorted(set().union(*(e.free_symbols for e in numerators)) - constants, key=sp.default_sort_key) or [
         sp.Symbol("_one")
     ]
-    polys = [sp.Poly(e, *atoms) for e in numerators]
-    rows = sorted({m for p in polys for m in p.monoms()})
+    gens = sorted(constants, key=sp.default_sort_key)
+    domain = sp.QQ.frac_field(*gens) if gens else sp.QQ
+    # coefficients straight into the domain, entries stored sparsely: converting a dense table of
+    # SymPy expressions entry by entry took most of the time and memory on attention heads
+    polys = [sp.Poly(e, *atoms, domain=domain) for e in numerators]
+    native = [p.rep.to_dict() for p in polys]  # monomial -> coefficient, a domain element
+    rows = sorted({m for d in native for m in d})
     index = {m: r for r, m in enumerate(rows)}
-    entries: list[list[sp.Expr]] = [[sp.Integer(0)] * len(exprs) for _ in rows]
-    for j, p in enumerate(polys):
-        for m, coeff in p.terms():
-            entries[index[m]][j] = coeff.as_expr() if hasattr(coeff, "as_expr") else sp.sympify(coeff)
+    entries: dict[int, dict[int, object]] = {}
+    for j, d in enumerate(native):
+        for m, coeff in d.items():
+            if coeff:
+                entries.setdefault(index[m], {})[j] = coeff
     if rows:
-        gens = sorted(constants, key=sp.default_sort_key)
-        domain = sp.QQ.frac_field(*gens) if gens else sp.QQ
-        A = DomainMatrix.from_list_sympy(len(rows), len(exprs), entries).convert_to(domain)
+        A = DomainMatrix(entries, (len(rows), len(exprs)), domain)
         basis = A.nullspace().to_Matrix()
         vectors = [basis.row(r) for r in range(basis.rows)]
     else:
