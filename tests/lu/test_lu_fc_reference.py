@@ -51,3 +51,23 @@ def test_scaled_init_is_the_other_curve(data) -> None:
     out, _ = convergence_study(data, "FC", None, epochs=500, record_every=100, fc_init="scaled")
     assert abs(out["loss"][1] - REFERENCE_LOSS_500) > LOSS_TOL
     assert abs(out["loss"][1] - SCALED_LOSS_500) < LOSS_TOL
+
+
+#: Reference after 5000 epochs (published code, issue 14): loss 0.0019, topic scores 3.7-4.3; the
+#: toolkit's earlier N(0, 1/d_e) start gave 0.101 (scores 5.1-5.5).  With the code's start this
+#: toolkit measured 0.00241, 0.00233, 0.00237 over seeds 0-2 (scores 2.8-4.4 across seeds: they
+#: follow the random readout U).  The loss decays roughly like 1/t here, so a different draw of
+#: data and U shifts it by a factor, not an offset: the band is a factor 1.5 around the reference,
+#: which the earlier start (53x off) misses by far.
+REFERENCE_LOSS_5000 = 0.0019
+SCALED_LOSS_5000 = 0.101
+LOSS_FACTOR_5000 = 1.5
+
+
+@pytest.mark.parametrize(("fc_init", "inside"), [("code", True), ("scaled", False)])
+def test_fc_training_matches_the_reference_loss_at_5000_epochs(data, fc_init: str, inside: bool) -> None:
+    out, _ = convergence_study(data, "FC", None, epochs=5000, record_every=1000, fc_init=fc_init)
+    ratio = out["loss"][-1] / REFERENCE_LOSS_5000
+    assert (1 / LOSS_FACTOR_5000 < ratio < LOSS_FACTOR_5000) is inside, out["loss"]
+    if not inside:  # the control lands on its own measured value
+        assert abs(out["loss"][-1] - SCALED_LOSS_5000) < 0.1 * SCALED_LOSS_5000
