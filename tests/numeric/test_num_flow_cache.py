@@ -16,15 +16,6 @@ from theory.numeric.compile import compile_spec_flow
 from theory.numeric.simulate import _compiled, simulate_joma
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("THEORY_CACHE_DIR", str(folder))
-    flow_cache.clear_memory()
-    yield folder
-    flow_cache.clear_memory()
-
-
 def _spec():
     return joma_block(2, 1, 1, attention="exp", activation="tanh")
 

@@ -100,22 +100,15 @@ def test_warm_simulate_imports_no_sympy(tmp_path) -> None:
 
 
 # ---------------------------------------------------------------------------------- damage
-@pytest.fixture
-def local_cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("THEORY_CACHE_DIR", str(folder))
-    flow_cache.clear_memory()
-    yield folder
-    flow_cache.clear_memory()
 
 
 def _plan_file(folder: Path, name: str) -> Path:
     return folder / f"{flow_cache.content_key('plan:check', name)}.json"
 
 
-def test_corrupt_plan_file_gives_the_right_result_and_a_note(local_cache) -> None:
+def test_corrupt_plan_file_gives_the_right_result_and_a_note(cache_dir) -> None:
     (good,) = check_names(["joma-first-integral"])
-    path = _plan_file(local_cache, "joma-first-integral")
+    path = _plan_file(cache_dir, "joma-first-integral")
     assert path.is_file()
     path.write_text('{"version": 2, "payload": {')  # truncated
     flow_cache.clear_memory()
@@ -131,11 +124,11 @@ def test_corrupt_plan_file_gives_the_right_result_and_a_note(local_cache) -> Non
     assert check_names(["joma-first-integral"])[0].compile_cache == "disk"  # rewritten whole
 
 
-def test_record_with_broken_code_is_recomputed(local_cache) -> None:
+def test_record_with_broken_code_is_recomputed(cache_dir) -> None:
     # a record that passes its digest but whose generated code fails to run (e.g. written by a
     # buggy version): the item is rebuilt, the note names it, the result is right
     (good,) = check_names(["joma-first-integral"])
-    path = _plan_file(local_cache, "joma-first-integral")
+    path = _plan_file(cache_dir, "joma-first-integral")
     payload = json.loads(path.read_text())["payload"]
     payload["items"]["rhs"]["data"]["source"] = "def broken(:\n"
     flow_cache.store_record(flow_cache.content_key("plan:check", "joma-first-integral"), payload)
@@ -145,14 +138,14 @@ def test_record_with_broken_code_is_recomputed(local_cache) -> None:
     assert "cached 'rhs' not usable" in again.compile_cache
 
 
-def test_untouched_plan_is_served_negative_control(local_cache) -> None:
+def test_untouched_plan_is_served_negative_control(cache_dir) -> None:
     check_names(["joma-first-integral"])
     flow_cache.clear_memory()
     assert check_names(["joma-first-integral"])[0].compile_cache == "disk"
 
 
 # ---------------------------------------------------------------------------------- plan rules
-def test_plan_key_follows_source_and_name(local_cache, monkeypatch) -> None:
+def test_plan_key_follows_source_and_name(cache_dir, monkeypatch) -> None:
     plan = load_plan("check", "a")
     plan.value("x", lambda: 1)
     plan.save()
@@ -164,12 +157,12 @@ def test_plan_key_follows_source_and_name(local_cache, monkeypatch) -> None:
     assert load_plan("check", "a").source == "computed"  # any source edit invalidates
 
 
-def test_transient_plan_and_unrecordable_items(local_cache) -> None:
+def test_transient_plan_and_unrecordable_items(cache_dir) -> None:
     calls = []
     transient = CompilePlan(None)
     transient.value("x", lambda: calls.append(1) or 1.0)
     transient.save()
-    assert not list(local_cache.glob("*.json")) if local_cache.exists() else True
+    assert not list(cache_dir.glob("*.json")) if cache_dir.exists() else True
     plan = load_plan("test", "unrecordable")
     nan = plan.value("nan", lambda: calls.append(2) or float("nan"))  # JSON holds no NaN: not recorded
     closure = plan.function("f", lambda: lambda y: os.getpid() + y)  # a global outside the allowed modules
@@ -181,7 +174,7 @@ def test_transient_plan_and_unrecordable_items(local_cache) -> None:
     assert again.built == ["nan", "f"]  # both rebuilt on every run, nothing wrong served
 
 
-def test_malformed_items_are_rebuilt(local_cache) -> None:
+def test_malformed_items_are_rebuilt(cache_dir) -> None:
     plan = load_plan("test", "malformed")
     plan.value("a", lambda: 1)
     plan.value("b", lambda: 2)
@@ -198,7 +191,7 @@ def test_malformed_items_are_rebuilt(local_cache) -> None:
     assert again.built == ["a", "b"]
 
 
-def test_values_are_the_same_objects_cold_and_warm(local_cache) -> None:
+def test_values_are_the_same_objects_cold_and_warm(cache_dir) -> None:
     cold = load_plan("test", "values").value("v", lambda: {"sizes": (1, 2), 3: None})
     load_plan("test", "values").save()
     flow_cache.clear_memory()
@@ -206,7 +199,7 @@ def test_values_are_the_same_objects_cold_and_warm(local_cache) -> None:
     assert cold == warm == {"sizes": [1, 2], "3": None}
 
 
-def test_cached_flow_keeps_its_jacobian(local_cache) -> None:
+def test_cached_flow_keeps_its_jacobian(cache_dir) -> None:
     import numpy as np
 
     from theory.models import joma_block
