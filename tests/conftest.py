@@ -45,3 +45,15 @@ def sst_dir() -> Path:
             pytest.fail(f"SST data not found at {SST_DIR}; CI must have ../shared beside the clone")
         pytest.skip(f"SST data not found at {SST_DIR}")
     return SST_DIR
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A private compiled-flow disk cache (``THEORY_CACHE_DIR``) and an empty memory level, before and after."""
+    from theory.numeric import flow_cache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("THEORY_CACHE_DIR", str(folder))
+    flow_cache.clear_memory()
+    yield folder
+    flow_cache.clear_memory()
