@@ -128,3 +128,36 @@ def test_run_sweep_argument_checks(spec) -> None:
     ):
         with pytest.raises(ValueError, match=fragment.replace("[", r"\[").replace("(", r"\(")):
             run_sweep(spec, quiet=True, **kwargs)
+
+
+def _hold_exclusive(path: Path, seconds: float, started: threading.Event) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN EXCLUSIVE")
+    started.set()
+    threading.Event().wait(seconds)
+    db.execute("COMMIT")
+    db.close()
+
+
+@pytest.mark.parametrize(("held", "patience", "switches"), [(0.3, 10.0, True), (1.0, 0.05, False)])
+def test_the_wal_switch_waits_for_a_held_file(tmp_path: Path, held: float, patience: float, switches: bool) -> None:
+    """SQLite can report 'database is locked' on the WAL switch at once (a sweep opening a store
+    another sweep was setting up failed so in CI): the switch retries until its deadline.  The
+    connection here has no busy timeout, so every wait is the retry loop's; a lock held longer than
+    the patience (control) still fails, as SQLite reports it."""
+    from theory.sweep.store import _switch_to_wal
+
+    path = tmp_path / "s.sqlite"
+    sqlite3.connect(path).close()
+    started = threading.Event()
+    holder = threading.Thread(target=_hold_exclusive, args=(path, held, started))
+    holder.start()
+    started.wait()
+    with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as db:
+        if switches:
+            _switch_to_wal(db, seconds=patience)
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        else:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                _switch_to_wal(db, seconds=patience)
+    holder.join()

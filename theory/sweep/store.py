@@ -112,7 +112,7 @@ class Store:
                     f"{', '.join(sorted(tables))}); give another --store path"
                 )
             if create:  # a read-only open (create=False) changes nothing in the file
-                db.execute("PRAGMA journal_mode=WAL")
+                _switch_to_wal(db)
                 db.execute("PRAGMA synchronous=NORMAL")
                 self._setup(db)
             if create or tables:
@@ -226,3 +226,24 @@ class Store:
                 r[key] = None if r[key] is None else json.loads(r[key])
             r["ok"] = None if r["ok"] is None else bool(r["ok"])
         return chosen
+
+
+def _switch_to_wal(db: sqlite3.Connection, seconds: float = 30.0) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds the file.
+
+    Switching the journal mode needs an exclusive lock and SQLite reports ``database is locked``
+    at once instead of waiting out the connection's busy timeout, so two sweeps opening one new
+    store together raced here; the switch is retried (every 50 ms, up to ``seconds``).
+    """
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
