@@ -88,3 +88,17 @@ def test_joma_invariants_from_a_symmetry() -> None:
     found = discover(joma_block(2, 1, 1, attention="exp"), 2, count=False, symmetries=True)
     assert found.symmetries is not None and len(found.symmetries) == 2
     assert all(s["family"] == "combined" and s["verdict"] == "proved" and s["in_span"] for s in found.symmetries)
+
+
+def test_a_wrong_numerical_proposal_is_caught_by_the_proof(monkeypatch) -> None:
+    """The 30-digit SVD only proposes null vectors; each must pass the symbolic zero test.  A
+    planted wrong proposal (every coefficient 1) fails it and the exact solve still finds the
+    linear network's three charges (control: the same count as without the plant)."""
+    from theory.symbolic import symmetries
+
+    flow = derive_flow(blocks.linear_network(2, 2, 2))
+    honest = linear_symmetries(flow)
+    monkeypatch.setattr(symmetries, "_proposed", lambda terms, *a: [[sp.Integer(1)] * len(terms)])
+    planted = symmetries.linear_symmetries(flow)
+    assert len(planted) == len(honest) == 3
+    assert all(prove(flow, s.charge).verdict == "proved" for s in planted)

@@ -23,8 +23,11 @@ The families searched, for parameter groups that are matrices (``ParamGroup.shap
   :math:`Q \\to AQ,\\ K \\to A^{-\\top}K` (attention), :math:`U \\to UA,\\ V \\to VA^{-\\top}`
   (linear networks), :math:`W_1 \\to DW_1,\\ W_2 \\to W_2D^{-1}` (rescaling of hidden units).
 
-Within each family the invariant :math:`B` (or :math:`c`) form the null space of an exact linear
-system (:func:`theory.symbolic.laws.null_combinations`); every charge is then proved by the prover.
+Within each family the invariant :math:`B` (or :math:`c`) form the null space of a linear system:
+a 30-digit SVD at random points proposes rational null vectors, each kept only if
+:func:`~theory.symbolic.zero.symbolic_zero` proves its combination vanishes, else the exact null
+space is computed (:func:`theory.symbolic.laws.null_combinations`); every charge is then proved
+by the prover.
 Last, a *combined* family solves for all of them at once (translations plus a symmetric
 :math:`B_{P,\\text{side}}` for every group and side, and a rescaling of each coordinate of a group
 that is not a matrix), which finds symmetries that exist only as
@@ -48,6 +51,7 @@ from .flow import Flow, canonical_derivatives
 from .laws import null_combinations
 from .lie import gradient_rank
 from .numbers import OutsideDomain, mp_value
+from .zero import symbolic_zero
 
 __all__ = ["MAX_COMBINED", "Symmetry", "linear_symmetries"]
 
@@ -137,6 +141,60 @@ def _nullity(terms: list[list[sp.Expr]], constants: set[sp.Symbol], rng: random.
         return len(terms) - len(kept) + sum(1 for v in singular if abs(v) <= mpmath.mpf("1e-12"))
 
 
+def _proposed(
+    terms: list[list[sp.Expr]], constants: set[sp.Symbol], rng: random.Random, nullity: int
+) -> list[list[sp.Rational]] | None:
+    """Rational null vectors read off a 30-digit SVD (reduced echelon form), or ``None``.
+
+    Only a proposal: the caller keeps a vector only after :func:`~theory.symbolic.zero.symbolic_zero`
+    proves its combination vanishes (a rational with denominator above 10^4, or one that misses
+    the 30-digit value by more than 1e-15, gives ``None`` and the exact solve instead).
+    """
+    from fractions import Fraction
+
+    symbols = sorted(set().union(*(t.free_symbols for ts in terms for t in ts)), key=sp.default_sort_key)
+
+    def draw(sym: sp.Symbol) -> sp.Rational:
+        q = sp.Rational(rng.randrange(50, 200), 100)
+        return q if sym.is_positive or rng.random() < 0.5 else -q
+
+    fixed = {sym: draw(sym) for sym in symbols if sym in constants}
+    n = len(terms)
+    with mpmath.workdps(30):
+        rows, scales = [], [mpmath.mpf(0)] * n
+        for _ in range(n + 2):
+            point = {sym: fixed[sym] if sym in fixed else draw(sym) for sym in symbols}
+            try:
+                values = [[mp_value(t, point, 30) for t in ts] for ts in terms]
+            except (OutsideDomain, ZeroDivisionError, ValueError, TypeError):
+                return None
+            rows.append([mpmath.fsum(v) for v in values])
+            scales = [max([scales[k], *(abs(x) for x in v)]) for k, v in enumerate(values)]
+        if any(c == 0 for c in scales):
+            return None
+        A = mpmath.matrix([[x / scales[k] for k, x in enumerate(r)] for r in rows])
+        _, S, V = mpmath.svd_r(A)
+        order = sorted(range(n), key=lambda i: abs(S[i]) if i < len(S) else 0)
+        basis = [[V[i, j] / scales[j] for j in range(n)] for i in order[:nullity]]
+        out: list[list[sp.Rational]] = []
+        for r in range(len(basis)):  # reduced echelon form, partial pivoting
+            pivot = max(range(n), key=lambda j: abs(basis[r][j]))
+            top = basis[r][pivot]
+            basis[r] = [x / top for x in basis[r]]
+            for o in range(len(basis)):
+                if o != r:
+                    basis[o] = [x - basis[o][pivot] * y for x, y in zip(basis[o], basis[r], strict=True)]
+        for row in basis:
+            vec = []
+            for x in row:
+                q = Fraction(mpmath.nstr(x, 28)).limit_denominator(10**4)
+                if abs(x - mpmath.mpf(q.numerator) / q.denominator) > mpmath.mpf("1e-15") * max(1, abs(x)):
+                    return None
+                vec.append(sp.Rational(q.numerator, q.denominator))
+            out.append(vec)
+    return out
+
+
 def _field_rank(fields: list[dict], state: list[sp.Symbol], rng: random.Random) -> int:
     """Rank of linear vector fields as functions, exactly: their values at random rational points stacked."""
     if not fields:
@@ -214,7 +272,14 @@ def linear_symmetries(flow: Flow) -> list[Symmetry]:
                 trivial = len(fields) - _field_rank(fields, state, rng)
                 if nullity <= trivial + _field_rank(seen, state, rng):
                     return
-            vectors, _ = null_combinations(exprs, constants)
+            # a numerical proposal, kept only if proved; else the exact null space
+            proposal = _proposed(terms, constants, rng, nullity) if nullity else None
+            if proposal and all(
+                symbolic_zero(sp.Add(*(c * e for c, e in zip(vec, exprs, strict=True) if c))) for vec in proposal
+            ):
+                vectors = [sp.Matrix([vec]) for vec in proposal]
+            else:
+                vectors, _ = null_combinations(exprs, constants)
         for vec in vectors:
             coeffs = [sp.factor(sp.together(c)) for c in vec]
             X = {s: sp.Add(*(c * f.get(s, 0) for c, f in zip(coeffs, fields, strict=True))) for s in state}
