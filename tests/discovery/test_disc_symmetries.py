@@ -98,7 +98,7 @@ def test_a_wrong_numerical_proposal_is_caught_by_the_proof(monkeypatch) -> None:
 
     flow = derive_flow(blocks.linear_network(2, 2, 2))
     honest = linear_symmetries(flow)
-    monkeypatch.setattr(symmetries, "_proposed", lambda terms, *a: [[sp.Integer(1)] * len(terms)])
+    monkeypatch.setattr(symmetries, "_proposed", lambda basis: [[sp.Integer(1)] * len(basis[0])])
     planted = symmetries.linear_symmetries(flow)
     assert len(planted) == len(honest) == 3
     assert all(prove(flow, s.charge).verdict == "proved" for s in planted)

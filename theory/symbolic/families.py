@@ -42,7 +42,15 @@ import sympy as sp
 from ..errors import InvalidArgument
 from ._laws_modp import modular_laws
 from .flow import Flow
-from .laws import MAX_TERMS, MAX_UNKNOWNS, monomials, null_combinations, polynomial_laws
+from .laws import (
+    MAX_TERMS,
+    MAX_UNKNOWNS,
+    check_degree,
+    count_monomials,
+    monomials,
+    null_combinations,
+    polynomial_laws,
+)
 
 __all__ = ["FAMILIES", "AnsatzLaws", "ansatz_laws", "logits", "model_denominators"]
 
@@ -202,9 +210,7 @@ def ansatz_laws(
     if fams == ("polynomial",):
         found = polynomial_laws(flow, degree, max_unknowns=max_unknowns, max_terms=max_terms)
         return AnsatzLaws(found.laws, degree, fams, found.unknowns, found.equations)
-    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 6:
-        raise InvalidArgument(f"degree must be an integer in [1, 6], got {degree!r}")
-    n_monos = sum(sp.binomial(len(flow.state) + d - 1, d) for d in range(1, degree + 1))
+    n_monos = count_monomials(len(flow.state), check_degree(degree))
     if n_monos * (1 + len(fams)) > max_unknowns:  # before building anything
         raise InvalidArgument(
             f"the degree-{degree} ansatz with families {', '.join(fams)} has about {n_monos * (1 + len(fams))} "
@@ -218,7 +224,8 @@ def ansatz_laws(
         )
     fast = modular_laws(flow, basis)  # network specs: proposed over GF(p), each law verified symbolically
     if fast is not None:
-        return AnsatzLaws(tuple(_tidy_law(law, basis) for law in fast[0]), degree, fams, len(basis), fast[1])
+        proposed = tuple(sp.powsimp(law, combine="exp") for law in fast[0])  # already scaled to a leading 1
+        return AnsatzLaws(proposed, degree, fams, len(basis), fast[1])
     velocity = flow.velocity()
     state = set(flow.state)
     ders = [sp.Add(*(sp.diff(b, s) * velocity[s] for s in b.free_symbols & state)) for b in basis]
@@ -234,8 +241,3 @@ def _tidy(vec: sp.Matrix, basis: Sequence[sp.Expr], back: dict[sp.Symbol, sp.Exp
     coeffs = [(sp.factor(sp.together(c.xreplace(back))), b) for c, b in zip(vec, basis, strict=True) if c != 0]
     lead = coeffs[0][0]
     return sp.Add(*(sp.powsimp(sp.factor(sp.together(c / lead)) * b, combine="exp") for c, b in coeffs))
-
-
-def _tidy_law(law: sp.Expr, basis: Sequence[sp.Expr]) -> sp.Expr:
-    """A law from the modular route, its terms grouped as in the basis, first coefficient 1."""
-    return sp.powsimp(sp.expand(law), combine="exp")

@@ -34,7 +34,7 @@ from ._laws_modp import modular_laws
 from .flow import Flow
 from .zero import normal_forms
 
-__all__ = ["MAX_TERMS", "MAX_UNKNOWNS", "PolynomialLaws", "polynomial_laws"]
+__all__ = ["MAX_TERMS", "MAX_UNKNOWNS", "PolynomialLaws", "check_degree", "count_monomials", "polynomial_laws"]
 
 #: Largest ansatz (number of monomials) accepted; beyond it the system is refused with an estimate.
 MAX_UNKNOWNS = 2000
@@ -70,6 +70,18 @@ def monomials(variables: Sequence[sp.Symbol], degree: int) -> list[sp.Expr]:
     for d in range(1, degree + 1):
         out += [sp.Mul(*c) for c in itertools.combinations_with_replacement(variables, d)]
     return out
+
+
+def check_degree(degree: object, high: int = 6) -> int:
+    """``degree`` if it is an integer in ``[1, high]``, else :class:`InvalidArgument` naming it."""
+    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= high:
+        raise InvalidArgument(f"degree must be an integer in [1, {high}], got {degree!r}")
+    return degree
+
+
+def count_monomials(variables: int, degree: int) -> int:
+    """How many monomials of degree ``1..degree`` ``variables`` symbols have (before building them)."""
+    return sum(int(sp.binomial(variables + d - 1, d)) for d in range(1, degree + 1))
 
 
 def _polynomial_atom(a: sp.Expr) -> bool:
@@ -153,13 +165,12 @@ def polynomial_laws(
     >>> polynomial_laws(derive_flow(spec), 2).laws  # U^T U - V^T V, plus u1 v2 - u2 v1 since r > n, m
     (u1*v2 - u2*v1, u1**2 - v1**2, u1*u2 - v1*v2, u2**2 - v2**2)
     """
-    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 6:
-        raise InvalidArgument(f"degree must be an integer in [1, 6], got {degree!r}")
+    check_degree(degree)
     variables = tuple(flow.state if variables is None else variables)
     unknown = [v for v in variables if v not in set(flow.state)]
     if unknown:
         raise InvalidArgument(f"variables {unknown} are not state variables of the flow")
-    n_monos = sum(sp.binomial(len(variables) + d - 1, d) for d in range(1, degree + 1))  # combinations with replacement
+    n_monos = count_monomials(len(variables), degree)
     if n_monos > max_unknowns:
         raise InvalidArgument(
             f"the degree-{degree} ansatz in {len(variables)} variables has {n_monos} monomials, more than "

@@ -49,7 +49,7 @@ from .._progress import say
 from ..errors import InvalidArgument
 from ..models.spec import ModelSpec
 from .flow import derive_flow
-from .laws import MAX_UNKNOWNS, monomials, null_combinations, polynomial_laws
+from .laws import MAX_UNKNOWNS, check_degree, count_monomials, monomials, null_combinations, polynomial_laws
 from .zero import ZeroTest, is_identically_zero, normal_forms, symbolic_zero
 
 __all__ = ["HeavyBall", "LostLaw", "MomentumLaw", "MomentumLaws", "heavy_ball_field", "momentum_laws"]
@@ -352,10 +352,9 @@ def momentum_laws(spec: ModelSpec, degree: int = 2, *, lost: bool = True, seed: 
     >>> found.laws, found.lost[0].quantity, found.lost[0].test.refuted   # r = 1: nothing survives
     ((), u**2 - v**2, True)
     """
-    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 4:
-        raise InvalidArgument(f"degree must be an integer in [1, 4], got {degree!r}")
+    check_degree(degree, high=4)
     phase = 2 * len(spec.state)
-    per_part = sum(int(sp.binomial(phase + d - 1, d)) for d in range(1, degree + 1))
+    per_part = count_monomials(phase, degree)
     if 2 * per_part > MAX_UNKNOWNS:
         raise InvalidArgument(
             f"the degree-{degree} momentum ansatz in {phase} phase-space variables has {2 * per_part} coefficients, "

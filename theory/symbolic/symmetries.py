@@ -100,58 +100,19 @@ def _act(B: sp.Matrix, P: sp.Matrix, side: str) -> sp.Matrix:
     return B * P if side == "left" else P * B
 
 
-def _nullity(terms: list[list[sp.Expr]], constants: set[sp.Symbol], rng: random.Random) -> int | None:
-    """The numerical nullity of the values of the expressions ``sum(terms[k])`` at random points.
+def _numeric_null_space(
+    terms: list[list[sp.Expr]], constants: set[sp.Symbol], rng: random.Random
+) -> list[list[mpmath.mpf]] | None:
+    """A numerical basis of the null space of the values of ``sum(terms[k])`` at random points.
 
     A symmetry makes a combination of the expressions vanish identically, so its coefficient
     vector is a null vector of the matrix of their values at any points (the constants, on which
     the coefficients may depend, take one value for all points).  Values are computed at 30
     digits; each column is divided by its largest *term* (not by its largest sum, which is
     rounding noise when every sum cancels), and a singular value below ``1e-12`` counts as zero.
-    ``None`` when a value could not be computed.  Only used to *skip* exact solves: a family of
-    nullity 0 has no symmetry; the exact solve decides everything else.
+    ``None`` when a value could not be computed.  Evidence only: its size lets a family of
+    nullity 0 be skipped, and its vectors are proposals (:func:`_proposed`) that must be proved.
     """
-    symbols = sorted(set().union(*(t.free_symbols for ts in terms for t in ts)), key=sp.default_sort_key)
-
-    def draw(sym: sp.Symbol) -> sp.Rational:
-        q = sp.Rational(rng.randrange(50, 200), 100)
-        return q if sym.is_positive or rng.random() < 0.5 else -q
-
-    fixed = {sym: draw(sym) for sym in symbols if sym in constants}
-    columns: list[list] = [[] for _ in terms]
-    scales = [mpmath.mpf(0)] * len(terms)
-    with mpmath.workdps(30):
-        for _ in range(len(terms) + 2):
-            point = {sym: fixed[sym] if sym in fixed else draw(sym) for sym in symbols}
-            try:
-                values = [[mp_value(t, point, 30) for t in ts] for ts in terms]
-            except (OutsideDomain, ZeroDivisionError, ValueError, TypeError):
-                return None
-            for k, v in enumerate(values):
-                columns[k].append(mpmath.fsum(v))
-                scales[k] = max([scales[k], *(abs(x) for x in v)])
-        kept = [[x / scales[k] for x in col] for k, col in enumerate(columns) if scales[k] != 0]
-        if not kept:
-            return len(terms)
-        matrix = mpmath.matrix(len(kept[0]), len(kept))
-        for k, col in enumerate(kept):
-            for r, x in enumerate(col):
-                matrix[r, k] = x
-        singular = mpmath.svd_r(matrix, compute_uv=False)
-        return len(terms) - len(kept) + sum(1 for v in singular if abs(v) <= mpmath.mpf("1e-12"))
-
-
-def _proposed(
-    terms: list[list[sp.Expr]], constants: set[sp.Symbol], rng: random.Random, nullity: int
-) -> list[list[sp.Rational]] | None:
-    """Rational null vectors read off a 30-digit SVD (reduced echelon form), or ``None``.
-
-    Only a proposal: the caller keeps a vector only after :func:`~theory.symbolic.zero.symbolic_zero`
-    proves its combination vanishes (a rational with denominator above 10^4, or one that misses
-    the 30-digit value by more than 1e-15, gives ``None`` and the exact solve instead).
-    """
-    from fractions import Fraction
-
     symbols = sorted(set().union(*(t.free_symbols for ts in terms for t in ts)), key=sp.default_sort_key)
 
     def draw(sym: sp.Symbol) -> sp.Rational:
@@ -170,21 +131,42 @@ def _proposed(
                 return None
             rows.append([mpmath.fsum(v) for v in values])
             scales = [max([scales[k], *(abs(x) for x in v)]) for k, v in enumerate(values)]
-        if any(c == 0 for c in scales):
-            return None
-        A = mpmath.matrix([[x / scales[k] for k, x in enumerate(r)] for r in rows])
-        _, S, V = mpmath.svd_r(A)
-        order = sorted(range(n), key=lambda i: abs(S[i]) if i < len(S) else 0)
-        basis = [[V[i, j] / scales[j] for j in range(n)] for i in order[:nullity]]
-        out: list[list[sp.Rational]] = []
-        for r in range(len(basis)):  # reduced echelon form, partial pivoting
-            pivot = max(range(n), key=lambda j: abs(basis[r][j]))
-            top = basis[r][pivot]
-            basis[r] = [x / top for x in basis[r]]
-            for o in range(len(basis)):
+        live = [k for k in range(n) if scales[k] != 0]
+        unit = [[mpmath.mpf(j == k) for j in range(n)] for k in range(n) if scales[k] == 0]  # vanish at every point
+        if not live:
+            return unit
+        _, S, V = mpmath.svd_r(mpmath.matrix([[r[k] / scales[k] for k in live] for r in rows]))
+        null = []
+        for i in range(len(live)):
+            if abs(S[i]) <= mpmath.mpf("1e-12"):
+                vec = [mpmath.mpf(0)] * n
+                for c, k in enumerate(live):
+                    vec[k] = V[i, c] / scales[k]
+                null.append(vec)
+        return unit + null
+
+
+def _proposed(basis: list[list[mpmath.mpf]]) -> list[list[sp.Rational]] | None:
+    """Rational null vectors from a numerical basis (reduced echelon form), or ``None``.
+
+    Only a proposal: the caller keeps a vector only after :func:`~theory.symbolic.zero.symbolic_zero`
+    proves its combination vanishes (a rational with denominator above 10^4, or one that misses
+    the 30-digit value by more than 1e-15, gives ``None`` and the exact solve instead).
+    """
+    from fractions import Fraction
+
+    n = len(basis[0])
+    rows = [list(r) for r in basis]
+    out: list[list[sp.Rational]] = []
+    with mpmath.workdps(30):
+        for r in range(len(rows)):  # reduced echelon form, partial pivoting
+            pivot = max(range(n), key=lambda j: abs(rows[r][j]))
+            top = rows[r][pivot]
+            rows[r] = [x / top for x in rows[r]]
+            for o in range(len(rows)):
                 if o != r:
-                    basis[o] = [x - basis[o][pivot] * y for x, y in zip(basis[o], basis[r], strict=True)]
-        for row in basis:
+                    rows[o] = [x - rows[o][pivot] * y for x, y in zip(rows[o], rows[r], strict=True)]
+        for row in rows:
             vec = []
             for x in row:
                 q = Fraction(mpmath.nstr(x, 28)).limit_denominator(10**4)
@@ -263,7 +245,8 @@ def linear_symmetries(flow: Flow) -> list[Symmetry]:
         if all(e == 0 for e in exprs):
             vectors = [sp.Matrix([[1 if i == j else 0 for i in range(len(exprs))]]) for j in range(len(exprs))]
         else:
-            nullity = _nullity(terms, constants, rng)
+            null = _numeric_null_space(terms, constants, rng)
+            nullity = None if null is None else len(null)
             if nullity == 0:
                 return
             if family == "combined" and nullity is not None:
@@ -273,7 +256,7 @@ def linear_symmetries(flow: Flow) -> list[Symmetry]:
                 if nullity <= trivial + _field_rank(seen, state, rng):
                     return
             # a numerical proposal, kept only if proved; else the exact null space
-            proposal = _proposed(terms, constants, rng, nullity) if nullity else None
+            proposal = _proposed(null) if null else None
             if proposal and all(
                 symbolic_zero(sp.Add(*(c * e for c, e in zip(vec, exprs, strict=True) if c))) for vec in proposal
             ):
